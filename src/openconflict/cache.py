@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
@@ -250,7 +249,7 @@ def fetch(url: str, entry: FileEntry, dest: Path) -> None:
                 f"connection closed early while downloading {url}: got {received + len(exc.partial)} of "
                 f"{entry.bytes} bytes. Nothing was cached; try again."
             ) from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise DownloadError(
                 f"timed out after {t:g} s without data from {url} ({received} of {entry.bytes} bytes "
                 "received). Nothing was cached; try again or raise OPENCONFLICT_TIMEOUT."

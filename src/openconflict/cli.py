@@ -77,3 +77,111 @@ def codebook(check: bool) -> None:
     for p in changed:
         click.echo(f"wrote {p}")
     click.echo(f"{len(changed)} file(s) regenerated" if changed else "all generated files are up to date")
+
+
+def _default_version(releases: Path) -> str:
+    """The next minor version after the latest release, for dry runs."""
+    from .diff import parse_version
+    from .release import release_versions
+
+    versions = release_versions(releases)
+    if not versions:
+        return "0.1.0"
+    major, minor, _ = parse_version(versions[-1])
+    return f"{major}.{minor + 1}.0"
+
+
+@main.command()
+@click.option("--version", "version", help="Version to publish (X.Y.Z). Without it: a dry run.")
+@click.option("--date", "date", help="Release date YYYY-MM-DD (default: today, UTC). Part of the output bytes.")
+@click.option("--dry-run", is_flag=True, help="Build and check everything in a temporary folder, publish nothing.")
+@click.option("--root", type=click.Path(path_type=Path), default=Path("datasets"), show_default=True,
+              help="The curated datasets folder.")
+@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True,
+              help="Where releases and registry.json live.")
+@click.option("--dist", type=click.Path(path_type=Path), default=Path("build/dist"), show_default=True,
+              help="Where the downloadable zip archive goes.")
+def build(version: str | None, date: str | None, dry_run: bool, root: Path, releases: Path, dist: Path) -> None:
+    """Validate datasets/ and publish a versioned release under build/releases/<version>/.
+
+    Refuses (writing nothing) on validation errors, an existing version, or a version number smaller than
+    the change requires. Without --version it does a dry run of the next minor version.
+    """
+    from .release import BuildError, build_release
+
+    if not root.is_dir():
+        raise click.UsageError(f"no datasets folder at {root}")
+    if version is None:
+        dry_run = True
+        version = _default_version(releases)
+    try:
+        result = build_release(root, version, date=date, releases_dir=releases, dist_dir=dist, dry_run=dry_run)
+    except BuildError as exc:
+        if exc.report is not None:
+            click.echo(exc.report.to_text(), err=True)
+        click.echo(f"build refused: {exc}", err=True)
+        sys.exit(1)
+    what = "dry run of" if dry_run else "published"
+    click.echo(f"{what} {result.version}: {result.events} events; against {result.previous or 'nothing'}: "
+               f"{result.diff.summary()}")
+    if not dry_run:
+        click.echo(f"release folder: {result.path}")
+        if result.zip_path:
+            click.echo(f"archive: {result.zip_path}")
+
+
+@main.command()
+@click.argument("version", required=False)
+@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True)
+def verify(version: str | None, releases: Path) -> None:
+    """Re-hash committed releases against SHA256SUMS, datapackage.json and the registry."""
+    from .release import release_versions, verify_releases
+
+    problems = verify_releases(releases, version)
+    for p in problems:
+        click.echo(p)
+    checked = [version] if version else release_versions(releases)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(checked)} release(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{len(checked)} release(s) verified: {', '.join(checked) or 'none'}")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--releases", type=click.Path(path_type=Path), default=None,
+              help="A releases folder to read from (default: the loader's bundled/cached releases).")
+@click.option("--limit", default=20, show_default=True, help="How many changed events to list.")
+def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
+    """Summarise what changed between two releases OLD and NEW."""
+    import os
+
+    from .diff import bump_kind, diff_events, diff_schemas
+
+    if releases is not None:
+        os.environ["OPENCONFLICT_RELEASES"] = str(releases)
+    from .loader import load_events, release_descriptor
+
+    a = load_events(old, output="arrow")
+    b = load_events(new, output="arrow")
+    d = diff_events(a, b)
+    fields_a = next(r["schema"]["fields"] for r in release_descriptor(old)["resources"] if r["name"] == "events")
+    fields_b = next(r["schema"]["fields"] for r in release_descriptor(new)["resources"] if r["name"] == "events")
+    d.schema_changes = diff_schemas(fields_a, fields_b)
+    click.echo(f"{old} -> {new} ({bump_kind(old, new)} bump; the change needs at least: {d.required})")
+    click.echo(d.summary())
+    rows = d.changes.to_pylist()
+    by_field: dict[str, int] = {}
+    for r in rows:
+        if r["change"] == "modified":
+            by_field[r["field"]] = by_field.get(r["field"], 0) + 1
+    if by_field:
+        click.echo("modified fields: " + ", ".join(f"{k} ({v})" for k, v in sorted(by_field.items())))
+    for r in rows[:limit]:
+        if r["change"] == "modified":
+            click.echo(f"  {r['event_id']}: {r['field']}: {r['old_value']!r} -> {r['new_value']!r}")
+        else:
+            click.echo(f"  {r['event_id']}: {r['change']}")
+    if len(rows) > limit:
+        click.echo(f"  … and {len(rows) - limit} more change(s); see data/changes.csv")

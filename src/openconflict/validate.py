@@ -442,7 +442,7 @@ CHECKS = {"actors": check_actors, "locations": check_locations, "sources": check
 
 def validate_curated(curated: Curated, schema: Schema, today: dt.date | None = None) -> Report:
     """Run every rule over already-read curated tables."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     report = Report(files_checked=curated.files_read)
     report.add(curated.problems)
     for name, ct in curated.tables.items():
@@ -495,7 +495,7 @@ def check_release_events(table: pa.Table, schema: Schema, today: dt.date | None 
     table = table.append_column("_file", pa.array([0] * n, pa.int32()))
     table = table.append_column("_line", pa.array(range(1, n + 1), pa.int64()))
     ct = CuratedTable("event", list(table.column_names[:-2]), table, ["record"])
-    ch = _Checker(ct, today or dt.datetime.now(dt.timezone.utc).date())
+    ch = _Checker(ct, today or dt.datetime.now(dt.UTC).date())
     check_fields(ch, schema.release["events"]["fields"], "event", schema)
     et, st, dis = ch.col("event_type"), ch.col("sub_event_type"), ch.col("disorder_type")
     triples = pc.binary_join_element_wise(et, st, dis, "|")

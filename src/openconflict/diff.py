@@ -1,0 +1,172 @@
+"""What changed between two releases, and which version bump that change requires.
+
+Why its own module: the build refuses a version number that understates the change, the loader's
+``changes(old, new)`` and ``openconflict diff`` show the same diff to researchers, so one implementation
+serves all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+KEY = "event_id_cnty"
+#: Columns whose change is a correction of the event (patch); timestamp follows any correction.
+IGNORED_IN_DIFF = {"timestamp"}
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts):
+        raise ValueError(f"not a semantic version X.Y.Z: {text!r}")
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def bump_kind(old: str, new: str) -> str:
+    """'major', 'minor', 'patch' or 'none' for going from ``old`` to ``new`` (``new`` must be larger)."""
+    o, n = parse_version(old), parse_version(new)
+    if n <= o:
+        return "none"
+    if n[0] > o[0]:
+        return "major"
+    if n[1] > o[1]:
+        return "minor"
+    return "patch"
+
+
+RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
+
+
+@dataclass
+class SchemaChange:
+    kind: str  # "major" | "minor" | "patch"
+    description: str
+
+
+@dataclass
+class ReleaseDiff:
+    """Event-level and schema-level differences between an old and a new release."""
+
+    changes: pa.Table  # event_id, change, field, old_value, new_value
+    added: int = 0
+    modified: int = 0
+    deleted: int = 0
+    schema_changes: list[SchemaChange] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)  # ids gone without a tombstone
+
+    @property
+    def required(self) -> str:
+        """The smallest bump this diff needs."""
+        need = "none"
+        for sc in self.schema_changes:
+            if RANK[sc.kind] > RANK[need]:
+                need = sc.kind
+        if (self.added or self.deleted) and RANK["minor"] > RANK[need]:
+            need = "minor"
+        if self.modified and RANK["patch"] > RANK[need]:
+            need = "patch"
+        return need
+
+    def summary(self) -> str:
+        lines = [f"{self.added} added, {self.modified} modified, {self.deleted} deleted event(s)"]
+        lines += [f"schema ({sc.kind}): {sc.description}" for sc in self.schema_changes]
+        return "\n".join(lines)
+
+
+def _as_text(arr: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_floating(arr.type):
+        return pc.cast(arr, pa.string())
+    return pc.cast(arr, pa.string())
+
+
+def changes_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([("event_id", pa.string()), ("change", pa.string()), ("field", pa.string()),
+                      ("old_value", pa.string()), ("new_value", pa.string())])
+
+
+def diff_events(old: pa.Table | None, new: pa.Table) -> ReleaseDiff:
+    """Compare two released events tables by event id, column by column (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out_schema = changes_schema()
+    if old is None:
+        ids = new.column(KEY)
+        table = pa.table({"event_id": ids, "change": pa.array(["added"] * len(ids), pa.string()),
+                          "field": pa.nulls(len(ids), pa.string()), "old_value": pa.nulls(len(ids), pa.string()),
+                          "new_value": pa.nulls(len(ids), pa.string())}, schema=out_schema)
+        return ReleaseDiff(table, added=len(ids))
+    old_ids, new_ids = old.column(KEY), new.column(KEY)
+    added_ids = pc.filter(new_ids, pc.invert(pc.is_in(new_ids, value_set=old_ids)))
+    deleted_ids = pc.filter(old_ids, pc.invert(pc.is_in(old_ids, value_set=new_ids)))
+    common = [c for c in new.column_names if c in old.column_names and c not in IGNORED_IN_DIFF and c != KEY]
+    old_k = old.select([KEY, *common])
+    new_k = new.select([KEY, *common])
+    joined = new_k.join(old_k, keys=KEY, join_type="inner", left_suffix="__new", right_suffix="__old",
+                        use_threads=False).sort_by(KEY)
+    pieces: list[pa.Table] = []
+    modified_ids: set[str] = set()
+    for col in common:
+        a, b = joined.column(f"{col}__new"), joined.column(f"{col}__old")
+        differs = pc.fill_null(pc.not_equal(a, b), False)
+        differs = pc.or_(differs, pc.xor(pc.is_null(a), pc.is_null(b)))
+        idx = pc.indices_nonzero(differs)
+        if len(idx) == 0:
+            continue
+        ids = pc.take(joined.column(KEY), idx)
+        modified_ids.update(ids.to_pylist())
+        pieces.append(pa.table({
+            "event_id": ids, "change": pa.array(["modified"] * len(idx), pa.string()),
+            "field": pa.array([col] * len(idx), pa.string()),
+            "old_value": _as_text(pc.take(b, idx)), "new_value": _as_text(pc.take(a, idx)),
+        }, schema=out_schema))
+    n_add, n_del = len(added_ids), len(deleted_ids)
+    pieces.append(pa.table({"event_id": added_ids, "change": pa.array(["added"] * n_add, pa.string()),
+                            "field": pa.nulls(n_add, pa.string()), "old_value": pa.nulls(n_add, pa.string()),
+                            "new_value": pa.nulls(n_add, pa.string())}, schema=out_schema))
+    pieces.append(pa.table({"event_id": deleted_ids, "change": pa.array(["deleted"] * n_del, pa.string()),
+                            "field": pa.nulls(n_del, pa.string()), "old_value": pa.nulls(n_del, pa.string()),
+                            "new_value": pa.nulls(n_del, pa.string())}, schema=out_schema))
+    table = pa.concat_tables(pieces)
+    number = pc.cast(pc.utf8_slice_codeunits(table.column("event_id"), 3, 32), pa.int64())
+    order = pc.sort_indices(pa.table({"n": number, "c": table.column("change"),
+                                      "f": pc.fill_null(table.column("field"), "")}),
+                            sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending")])
+    return ReleaseDiff(table.take(order), added=n_add, modified=len(modified_ids), deleted=n_del)
+
+
+def diff_schemas(old_fields: list[dict[str, Any]], new_fields: list[dict[str, Any]]) -> list[SchemaChange]:
+    """Column and vocabulary changes of the released events table's Table Schema."""
+    out: list[SchemaChange] = []
+    old_by = {f["name"]: f for f in old_fields}
+    new_by = {f["name"]: f for f in new_fields}
+    for name, f in old_by.items():
+        if name not in new_by:
+            out.append(SchemaChange("major", f"column {name} removed"))
+            continue
+        g = new_by[name]
+        if (f["type"], f.get("format")) != (g["type"], g.get("format")):
+            out.append(SchemaChange("major", f"column {name} retyped {f['type']} -> {g['type']}"))
+        old_enum = f.get("constraints", {}).get("enum")
+        new_enum = g.get("constraints", {}).get("enum")
+        if old_enum is not None and new_enum is not None:
+            removed = [v for v in old_enum if v not in new_enum]
+            added = [v for v in new_enum if v not in old_enum]
+            if removed:
+                out.append(SchemaChange("major", f"{name}: vocabulary values removed: {', '.join(map(str, removed))}"))
+            if added:
+                out.append(SchemaChange("minor", f"{name}: vocabulary values added: {', '.join(map(str, added))}"))
+    for name in new_by:
+        if name not in old_by:
+            out.append(SchemaChange("minor", f"column {name} added"))
+    if [f["name"] for f in old_fields if f["name"] in new_by] != [f["name"] for f in new_fields if f["name"] in old_by]:
+        out.append(SchemaChange("major", "columns reordered"))
+    return out
