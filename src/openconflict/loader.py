@@ -919,7 +919,8 @@ def changes(old: str, new: str, *, output: Literal["pandas", "arrow"] = "pandas"
     and per modified field (event_id, change, field, old_value, new_value).
 
     For consecutive versions this is the release's own changes table; otherwise it is
-    computed by comparing the two events tables by event_id_cnty, values as text.
+    computed by comparing the two events tables by event_id_cnty (values as text, the
+    ``timestamp`` bookkeeping column ignored), with the build's own diff code.
     """
     import pyarrow as pa
 
@@ -942,37 +943,10 @@ def changes(old: str, new: str, *, output: Literal["pandas", "arrow"] = "pandas"
 
 
 def _diff_events(reg: Registry, old: Release, new: Release) -> pa.Table:
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Compare two events tables with the same code the build uses for its changes table."""
+    from openconflict.diff import diff_events
 
-    def as_text(rel: Release) -> pd.DataFrame:
-        table = _scan(_path(rel, "data/events.parquet", reg), "parquet", _events_types(), None, None)
-        cols = {name: pc.cast(table.column(name), pa.string()) for name in table.column_names}
-        df = pa.table(cols).to_pandas(types_mapper=lambda t: pd.StringDtype())
-        return df.set_index("event_id_cnty")
-
-    a, b = as_text(old), as_text(new)
-    fields = [c for c in a.columns if c in b.columns]
-    rows: list[pd.DataFrame] = []
-    added = b.index.difference(a.index)
-    deleted = a.index.difference(b.index)
-    for ids, kind in ((added, "added"), (deleted, "deleted")):
-        rows.append(pd.DataFrame({"event_id": ids.astype(str), "change": kind, "field": None,
-                                  "old_value": None, "new_value": None}))
-    both = a.index.intersection(b.index)
-    a2, b2 = a.loc[both, fields], b.loc[both, fields]
-    for f in fields:
-        x, y = a2[f], b2[f]
-        differ = ~((x == y).fillna(False) | (x.isna() & y.isna()))
-        if differ.any():
-            rows.append(pd.DataFrame({"event_id": x.index[differ].astype(str), "change": "modified",
-                                      "field": f, "old_value": x[differ].to_numpy(dtype=object),
-                                      "new_value": y[differ].to_numpy(dtype=object)}))
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=list(CHANGE_COLUMNS))
-    order = {"added": 0, "modified": 1, "deleted": 2}
-    out = out.assign(_o=out["change"].map(order)).sort_values(["event_id", "_o", "field"], na_position="first")
-    out = out.drop(columns="_o").astype(object).where(out.drop(columns="_o").notna(), None)
-    schema = pa.schema([(c, pa.string()) for c in CHANGE_COLUMNS])
-    return pa.Table.from_pandas(out[list(CHANGE_COLUMNS)], schema=schema, preserve_index=False)
-
+    types = _events_types()
+    a = _scan(_path(old, "data/events.parquet", reg), "parquet", types, None, None)
+    b = _scan(_path(new, "data/events.parquet", reg), "parquet", types, None, None)
+    return diff_events(a, b).changes
