@@ -227,10 +227,13 @@ def fetch(url: str, entry: FileEntry, dest: Path) -> None:
     t = timeout()
     h = hashlib.sha256()
     received = 0
+    promised: int | None = None
     try:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=t) as resp:
+                length = resp.headers.get("Content-Length")
+                promised = int(length) if length and length.isdigit() else None
                 while chunk := resp.read(CHUNK):
                     received += len(chunk)
                     if received > entry.bytes:
@@ -258,6 +261,11 @@ def fetch(url: str, entry: FileEntry, dest: Path) -> None:
             raise DownloadError(f"could not download {url}: {exc}.{_network_hint(exc)}") from exc
 
         actual = h.hexdigest()
+        if received < entry.bytes and promised == entry.bytes:
+            raise DownloadError(
+                f"the download of {url} stopped after {received} of {entry.bytes} bytes (the connection "
+                "closed early). Nothing was cached; try again."
+            )
         if received != entry.bytes or actual != entry.sha256:
             if received > entry.bytes:
                 size_note = f"more than the expected {entry.bytes} bytes"

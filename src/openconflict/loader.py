@@ -546,36 +546,6 @@ class _Filters:
             clauses.append("(" + " OR ".join(ors) + ")")
         return (" AND ".join(clauses) or "TRUE"), params
 
-    # ---- dask: DNF tuples for pruning plus an exact pandas mask per partition
-
-    def dnf(self) -> list[tuple[str, str, Any]] | None:
-        out: list[tuple[str, str, Any]] = [(c, "in", v) for c, v in self.equals.items()]
-        if self.start:
-            out.append(("event_date", ">=", self.start))
-        if self.end:
-            out.append(("event_date", "<=", self.end))
-        return out or None
-
-    def pandas_mask(self, df: pd.DataFrame) -> pd.Series:
-        import pandas as pd
-
-        mask = pd.Series(True, index=df.index)
-        for col, values in self.equals.items():
-            mask &= df[col].isin(values)
-        if self.start or self.end:
-            dates = pd.to_datetime(df["event_date"])
-            if self.start:
-                mask &= dates >= pd.Timestamp(self.start)
-            if self.end:
-                mask &= dates <= pd.Timestamp(self.end)
-        if self.actor:
-            pattern = _assoc_pattern(self.actor)
-            am = df["actor1"].isin(self.actor) | df["actor2"].isin(self.actor)
-            for col in ("assoc_actor_1", "assoc_actor_2"):
-                am |= df[col].astype("object").str.contains(pattern, regex=True, na=False).astype(bool)
-            mask &= am
-        return mask.fillna(False).astype(bool)
-
 
 _RE_META = set("\\.^$|?*+()[]{}")
 
@@ -668,13 +638,34 @@ def _conform(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
     return table if target.equals(table.schema) else table.cast(target)
 
 
-def _category_values(df: pd.DataFrame, col: str, enums: dict[str, list[str]]) -> list[str]:
-    observed = {v for v in df[col].dropna().unique()}
-    return sorted(set(enums.get(col, [])) | {str(v) for v in observed})
+_CATEGORIES_MEMO: dict[tuple[str, int, int], dict[str, list[str]]] = {}
 
 
-def _type_pandas(df: pd.DataFrame, enums: dict[str, list[str]] | None = None,
-                 fixed_categories: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def _categories(path: Path, file_format: FileFormat, enums: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Categories per vocabulary column: the release's enum plus every value in the file, sorted.
+
+    Taken from the whole release (not the filtered rows) so that every load of a version,
+    whatever its filters, format or engine, has the same categorical dtype and the frames
+    concatenate cleanly.  Only columns without an enum are read, once per file and process.
+    """
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _CATEGORIES_MEMO:
+        dataset = _dataset(path, file_format, _events_types())
+        present = [c for c in VOCABULARY_COLUMNS if c in dataset.schema.names]
+        need = [c for c in present if c not in enums]
+        observed = dataset.to_table(columns=need) if need else None
+        out: dict[str, list[str]] = {}
+        for c in present:
+            values = set(enums.get(c, []))
+            if observed is not None and c in need:
+                values |= {str(v) for v in observed.column(c).unique().to_pylist() if v is not None}
+            out[c] = sorted(values)
+        _CATEGORIES_MEMO[key] = out
+    return _CATEGORIES_MEMO[key]
+
+
+def _type_pandas(df: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataFrame:
     """The one place pandas dtypes are decided, whatever the file format or engine.
 
     Dates become datetime64[ns], integer codes nullable Int32/Int64 (missing codes stay
@@ -683,7 +674,6 @@ def _type_pandas(df: pd.DataFrame, enums: dict[str, list[str]] | None = None,
     """
     import pandas as pd
 
-    enums = enums or {}
     types = dict(EVENT_COLUMNS)
     for col in df.columns:
         kind = types.get(col)
@@ -696,8 +686,10 @@ def _type_pandas(df: pd.DataFrame, enums: dict[str, list[str]] | None = None,
         elif kind == "float64":
             df[col] = df[col].astype("float64")
         if col in VOCABULARY_COLUMNS:
-            cats = (fixed_categories or {}).get(col) or _category_values(df, col, enums)
-            df[col] = df[col].astype(pd.CategoricalDtype(cats))
+            # Values outside the categories would silently become NaN: add them rather than lose data.
+            cats = list(categories.get(col, []))
+            extra = sorted(set(map(str, df[col].dropna().unique())) - set(cats))
+            df[col] = df[col].astype(pd.CategoricalDtype(cats + extra))
         elif kind == "string":
             df[col] = df[col].astype(_text_dtype())
     return df
@@ -726,7 +718,9 @@ def _generic_pandas(table: pa.Table) -> pd.DataFrame:
 
     df = _arrow_to_pandas(table)
     for f in table.schema:
-        if pa.types.is_integer(f.type):
+        if pa.types.is_null(f.type):  # an all-empty column: text, as its CSV twin reads
+            df[f.name] = df[f.name].astype(_text_dtype())
+        elif pa.types.is_integer(f.type):
             df[f.name] = df[f.name].astype("Int64")
         elif pa.types.is_date(f.type) or pa.types.is_timestamp(f.type):
             df[f.name] = pd.to_datetime(df[f.name]).astype("datetime64[ns]")
@@ -799,8 +793,9 @@ def load_events(
 
     if output == "duckdb":
         return _duckdb_events(path, columns, filters)
+    categories = _categories(path, file_format, enums)
     if output == "dask":
-        return _dask_events(path, columns, filters, enums)
+        return _dask_events(path, columns, filters, categories)
 
     names = _dataset(path, file_format, types).schema.names
     cols = _check_columns(columns, names, "events")
@@ -811,11 +806,10 @@ def load_events(
         pl = _require("polars", "polars")
         frame = pl.from_arrow(table)
         frame = frame.with_columns(
-            pl.col(c).cast(pl.Enum(sorted(set(enums.get(c, [])) | set(frame[c].drop_nulls().unique()))))
-            for c in VOCABULARY_COLUMNS if c in frame.columns
+            pl.col(c).cast(pl.Enum(categories[c])) for c in VOCABULARY_COLUMNS if c in frame.columns
         )
         return _label_frame(frame) if inter_labels else frame
-    df = _type_pandas(_arrow_to_pandas(table), enums)
+    df = _type_pandas(_arrow_to_pandas(table), categories)
     return _label_frame(df) if inter_labels else df
 
 
@@ -831,31 +825,45 @@ def _duckdb_events(path: Path, columns: Sequence[str] | None, filters: _Filters)
 
 
 def _dask_events(path: Path, columns: Sequence[str] | None, filters: _Filters,
-                 enums: dict[str, list[str]]) -> Any:
+                 categories: dict[str, list[str]]) -> Any:
+    """A lazy dask DataFrame with one partition per row group that survives the pruning.
+
+    Partitions are planned with pyarrow's own statistics pruning and read with the same
+    scan and typing as the pandas output, so both give identical rows, order and dtypes
+    (dask's own read_parquet reorders row groups when given filters).
+    """
     dd = _require("dask.dataframe", "dask")
+    import functools
+
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(path, format="parquet")
+    cols = _check_columns(columns, dataset.schema.names, "events")
+    expr = filters.arrow()
+    fragment = next(iter(dataset.get_fragments()))
+    groups = [rg.id for piece in fragment.split_by_row_group(expr) for rg in piece.row_groups]
+    read = functools.partial(_read_row_groups, str(path), cols, filters, categories)
+    meta = read([])
+    if not groups:
+        return dd.from_pandas(meta, npartitions=1)
+    return dd.from_map(read, [[g] for g in groups], meta=meta, enforce_metadata=False)
+
+
+def _read_row_groups(path: str, columns: list[str] | None, filters: _Filters,
+                     categories: dict[str, list[str]], row_groups: list[int]) -> pd.DataFrame:
+    """One dask partition: the given row groups, filtered and typed exactly as load_events does."""
     import pyarrow.parquet as pq
 
-    names = pq.read_schema(path).names
-    cols = _check_columns(columns, names, "events")
-    read_cols = None if cols is None else list(dict.fromkeys([*cols, *filters.columns]))
-    ddf = dd.read_parquet(str(path), columns=read_cols, filters=filters.dnf())
-    # Categories must be known up front so every partition agrees; the release's
-    # enums (plus the sorted observed values, read cheaply from one column) provide them.
-    fixed: dict[str, list[str]] = {}
-    for c in VOCABULARY_COLUMNS:
-        if c in (read_cols or names):
-            observed = pq.read_table(path, columns=[c]).column(c).drop_null().unique().to_pylist()
-            fixed[c] = sorted(set(enums.get(c, [])) | set(observed))
-
-    def part(df: pd.DataFrame) -> pd.DataFrame:
-        if filters.columns:
-            df = df[filters.pandas_mask(df)]
-        if cols is not None:
-            df = df[cols]
-        return _type_pandas(df.copy(), enums, fixed)
-
-    meta = part(ddf._meta)
-    return ddf.map_partitions(part, meta=meta)
+    pf = pq.ParquetFile(path)
+    read_cols = None if columns is None else list(dict.fromkeys([*columns, *filters.columns]))
+    table = pf.read_row_groups(row_groups, columns=read_cols) if row_groups else \
+        pf.schema_arrow.empty_table().select(read_cols or pf.schema_arrow.names)
+    expr = filters.arrow()
+    if expr is not None:
+        table = table.filter(expr)
+    if columns is not None:
+        table = table.select(columns)
+    return _type_pandas(_arrow_to_pandas(_conform(table, _events_types())), categories)
 
 
 def load_table(

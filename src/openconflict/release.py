@@ -11,6 +11,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -19,6 +20,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -335,6 +337,31 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
                              f"but the change needs at least a {need} bump ({diff.summary()})")
 
     releases_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(releases_dir):
+        return _publish(schema, root, version, date, releases_dir, dist_dir, dry_run, changelog, citation,
+                        events, registries, diff, previous)
+
+
+@contextlib.contextmanager
+def _build_lock(releases_dir: Path) -> Iterator[None]:
+    """One build at a time per releases folder; leftovers of killed builds are removed under the lock."""
+    import fcntl
+
+    with (releases_dir / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in releases_dir.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in releases_dir.glob(".registry.*"):
+            stale.unlink(missing_ok=True)
+        yield
+
+
+def _publish(schema: Schema, root: Path, version: str, date: dt.date, releases_dir: Path, dist_dir: Path | None,
+             dry_run: bool, changelog: Path | None, citation: Path | None, events: pa.Table,
+             registries: dict[str, pa.Table], diff: ReleaseDiff, previous: str | None) -> BuildResult:
+    final = releases_dir / version
+    if final.exists():
+        raise BuildError(f"release {version} already exists at {final}; published releases are never overwritten")
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=releases_dir))
     try:
         data = tmp / "data"
