@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import json
 import os
-import shutil
-import ssl
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +130,7 @@ def _write_stamp(folder: Path, rel: str, st: os.stat_result, sha256: str) -> Non
     stamps = _read_stamps(folder)
     stamps[rel] = {"stat": _stat_key(st), "sha256": sha256}
     with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".stamp-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -145,12 +141,55 @@ def _write_stamp(folder: Path, rel: str, st: os.stat_result, sha256: str) -> Non
                 os.unlink(tmp)
 
 
-def file_is_valid(path: Path, entry: FileEntry, *, folder: Path | None = None, rehash: bool = False) -> bool:
+def stamped_sha256(path: Path) -> str | None:
+    """The sha256 of a file this process has verified and not seen change since, else None."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    with _VERIFIED_LOCK:
+        for p, size, mtime, ino, digest in _VERIFIED:
+            if p == str(path) and (size, mtime, ino) == (st.st_size, st.st_mtime_ns, st.st_ino):
+                return digest
+    return None
+
+
+def derived_dir() -> Path:
+    """Cache folder for small facts computed from verified files (named by their sha256)."""
+    return cache_root() / ".derived"
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Best-effort atomic JSON write (temp file + rename); read-only folders are silently skipped."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".json-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, sort_keys=True)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def record_valid(path: Path, entry: FileEntry, folder: Path, stamp_key: str) -> None:
+    """Remember a file the caller has just hashed successfully (used by verify())."""
+    st = path.stat()
+    with _VERIFIED_LOCK:
+        _VERIFIED.add((str(path), st.st_size, st.st_mtime_ns, st.st_ino, entry.sha256))
+    _write_stamp(folder, stamp_key, st, entry.sha256)
+
+
+def file_is_valid(path: Path, entry: FileEntry, *, folder: Path | None = None, rehash: bool = False,
+                  stamp_key: str | None = None) -> bool:
     """True if ``path`` exists with the registry's size and sha256.
 
-    With ``folder`` (a cache version folder) the result is stamped there so later calls
-    only stat the file; ``rehash`` ignores stamps and memos (used by ``verify()``).
+    With ``folder`` (a cache version folder) the result is stamped there, under
+    ``stamp_key`` (default: the file's path in the release), so later calls and later
+    processes only stat the file; ``rehash`` ignores stamps and memos (used by ``verify()``).
     """
+    key = stamp_key or entry.path
     try:
         st = path.stat()
     except OSError:
@@ -162,7 +201,7 @@ def file_is_valid(path: Path, entry: FileEntry, *, folder: Path | None = None, r
         if memo in _VERIFIED:
             return True
         if folder is not None:
-            stamp = _read_stamps(folder).get(entry.path)
+            stamp = _read_stamps(folder).get(key)
             if stamp and stamp.get("stat") == _stat_key(st) and stamp.get("sha256") == entry.sha256:
                 with _VERIFIED_LOCK:
                     _VERIFIED.add(memo)
@@ -174,7 +213,7 @@ def file_is_valid(path: Path, entry: FileEntry, *, folder: Path | None = None, r
         else:
             _VERIFIED.discard(memo)
     if ok and folder is not None:
-        _write_stamp(folder, entry.path, st, entry.sha256)
+        _write_stamp(folder, key, st, entry.sha256)
     return ok
 
 
@@ -204,6 +243,8 @@ def _version_lock(folder: Path) -> Iterator[None]:
 
 
 def _network_hint(exc: BaseException) -> str:
+    import ssl
+
     reason = getattr(exc, "reason", exc)
     if isinstance(reason, ssl.SSLError | ssl.CertificateError):
         return (
@@ -221,6 +262,11 @@ def fetch(url: str, entry: FileEntry, dest: Path) -> None:
 
     On any failure the temporary file is removed and nothing is left at ``dest``.
     """
+    # Network modules are imported here, not at module import: most loads never touch the network.
+    import http.client
+    import urllib.error
+    import urllib.request
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
@@ -300,6 +346,14 @@ def bundled_path(registry: Registry, release: Release, rel: str) -> Path:
     return registry.root / release.version / rel
 
 
+def bundled_is_valid(registry: Registry, release: Release, rel: str, *, rehash: bool = False) -> bool:
+    """Bundled files are trusted only when they hash right too; the stamp lives in the cache
+    (site-packages may be read-only), keyed by absolute path so another install never matches."""
+    path = bundled_path(registry, release, rel)
+    return path.exists() and file_is_valid(path, release.file(rel), folder=version_cache_dir(release.version),
+                                           rehash=rehash, stamp_key=f"bundled:{path.resolve()}")
+
+
 def cached_path(release: Release, rel: str) -> Path:
     return version_cache_dir(release.version) / rel
 
@@ -316,10 +370,8 @@ def _missing_message(release: Release, rel: str, cache_file: Path, *, corrupt: b
 def locate(registry: Registry, release: Release, rel: str, *, force: bool = False) -> Located:
     """A verified local path for file ``rel`` of ``release``, downloading it if needed and allowed."""
     entry = release.file(rel)
-    if not force:
-        bundled = bundled_path(registry, release, rel)
-        if bundled.exists() and file_is_valid(bundled, entry):
-            return Located(bundled, "bundled")
+    if not force and bundled_is_valid(registry, release, rel):
+        return Located(bundled_path(registry, release, rel), "bundled")
     folder = version_cache_dir(release.version)
     dest = folder / rel
     if not force and dest.exists() and file_is_valid(dest, entry, folder=folder):
@@ -351,9 +403,8 @@ def locate(registry: Registry, release: Release, rel: str, *, force: bool = Fals
 def local_copy(registry: Registry, release: Release, rel: str) -> Path | None:
     """A verified local copy of ``rel`` without any network access, or None."""
     entry = release.file(rel)
-    bundled = bundled_path(registry, release, rel)
-    if bundled.exists() and file_is_valid(bundled, entry):
-        return bundled
+    if bundled_is_valid(registry, release, rel):
+        return bundled_path(registry, release, rel)
     folder = version_cache_dir(release.version)
     dest = folder / rel
     if dest.exists() and file_is_valid(dest, entry, folder=folder):
@@ -364,6 +415,8 @@ def local_copy(registry: Registry, release: Release, rel: str) -> Path | None:
 def copy_verified(src: Path, entry: FileEntry, dest: Path) -> None:
     """Copy a verified file into the cache via a temp file, so a full version folder can be assembled."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    import shutil
+
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     os.close(fd)
     try:

@@ -243,19 +243,20 @@ def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
     for rel in releases:
         folder = _cache.version_cache_dir(rel.version)
         for p, entry in rel.files.items():
-            places = [("bundled", reg.root / rel.version / p, None), ("cache", folder / p, folder)]
+            places = [("bundled", reg.root / rel.version / p), ("cache", folder / p)]
             seen = False
-            for where, path, stamp_dir in places:
+            for where, path in places:
                 if not path.exists():
                     continue
                 seen = True
                 actual = _cache.sha256_file(path)
                 ok = actual == entry.sha256 and path.stat().st_size == entry.bytes
-                if ok:
-                    _cache.file_is_valid(path, entry, folder=stamp_dir)
+                if ok:  # refresh the stamp so loads trust this re-hash
+                    key = f"bundled:{path.resolve()}" if where == "bundled" else p
+                    _cache.record_valid(path, entry, folder, key)
                 elif repair and where == "cache":
                     path.unlink()
-                    _cache.locate(reg, rel, p)
+                    _cache.locate(reg, rel, p, force=True)
                     actual = _cache.sha256_file(path)
                     ok = actual == entry.sha256
                 rows.append({"version": rel.version, "file": p, "location": where, "path": str(path),
@@ -650,19 +651,32 @@ def _categories(path: Path, file_format: FileFormat, enums: dict[str, list[str]]
     """
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _CATEGORIES_MEMO:
-        dataset = _dataset(path, file_format, _events_types())
-        present = [c for c in VOCABULARY_COLUMNS if c in dataset.schema.names]
-        need = [c for c in present if c not in enums]
-        observed = dataset.to_table(columns=need) if need else None
-        out: dict[str, list[str]] = {}
-        for c in present:
-            values = set(enums.get(c, []))
-            if observed is not None and c in need:
-                values |= {str(v) for v in observed.column(c).unique().to_pylist() if v is not None}
-            out[c] = sorted(values)
-        _CATEGORIES_MEMO[key] = out
-    return _CATEGORIES_MEMO[key]
+    if key in _CATEGORIES_MEMO:
+        return _CATEGORIES_MEMO[key]
+    dataset = _dataset(path, file_format, _events_types())
+    present = [c for c in VOCABULARY_COLUMNS if c in dataset.schema.names]
+    need = [c for c in present if c not in enums]
+    # Observed values depend only on the file's bytes, so they are kept in the cache keyed by its
+    # verified sha256: a large release pays the column scan once per machine, not once per process.
+    digest = _cache.stamped_sha256(path)
+    memo_file = _cache.derived_dir() / f"categories-{digest}.json"
+    observed: dict[str, list[str]] = {}
+    if need and digest:
+        try:
+            saved = json.loads(memo_file.read_text(encoding="utf-8"))
+            if all(c in saved["values"] for c in need):
+                observed = saved["values"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            observed = {}
+    if need and not observed:
+        table = dataset.to_table(columns=need)
+        observed = {c: sorted(str(v) for v in table.column(c).unique().to_pylist() if v is not None)
+                    for c in need}
+        if digest:
+            _cache.write_json_atomic(memo_file, {"sha256": digest, "values": observed})
+    out = {c: sorted(set(enums.get(c, [])) | set(observed.get(c, []))) for c in present}
+    _CATEGORIES_MEMO[key] = out
+    return out
 
 
 def _type_pandas(df: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataFrame:
@@ -688,8 +702,13 @@ def _type_pandas(df: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataF
         if col in VOCABULARY_COLUMNS:
             # Values outside the categories would silently become NaN: add them rather than lose data.
             cats = list(categories.get(col, []))
-            extra = sorted(set(map(str, df[col].dropna().unique())) - set(cats))
-            df[col] = df[col].astype(pd.CategoricalDtype(cats + extra))
+            if isinstance(df[col].dtype, pd.CategoricalDtype):  # dictionary-encoded by Arrow: cheap remap
+                present = [str(v) for v in df[col].cat.categories]
+                extra = sorted(set(present) - set(cats))
+                df[col] = df[col].cat.set_categories(cats + extra)
+            else:
+                extra = sorted(set(map(str, df[col].dropna().unique())) - set(cats))
+                df[col] = df[col].astype(pd.CategoricalDtype(cats + extra))
         elif kind == "string":
             df[col] = df[col].astype(_text_dtype())
     return df
@@ -705,6 +724,12 @@ def _text_dtype() -> Any:
 def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, name in enumerate(table.column_names):
+        # Dictionary-encoding in Arrow is far cheaper than pandas' astype("category") on strings.
+        if name in VOCABULARY_COLUMNS and pa.types.is_string(table.schema.field(i).type):
+            table = table.set_column(i, name, pc.dictionary_encode(table.column(i)))
 
     mapping = {pa.int8(): pd.Int64Dtype(), pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}

@@ -198,7 +198,7 @@ def write_release(root: Path, version: str, rows: list[dict[str, Any]], changes:
         "actors": pa.table({
             "actor": [a for a, _ in ACTORS],
             "actor_type": pa.array([t for _, t in ACTORS], pa.int32()),
-            "country_iso3": [None] * len(ACTORS),
+            "country_iso3": pa.array([None] * len(ACTORS), pa.string()),
             "description": [f"{SYNTHETIC} actor" for _ in ACTORS],
         }),
         "locations": pa.table({
@@ -431,12 +431,12 @@ def mirror(releases: Releases, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirr
         thread.join(5)
 
 
-REPO_SRC = Path(__file__).resolve().parents[2] / "src"
-
-
 def subprocess_env(**extra: str) -> dict[str, str]:
-    """The current environment with src/ importable (for tests that start real processes)."""
+    """The current environment, importing the very openconflict this test process imported."""
+    import openconflict
+
+    package_parent = Path(openconflict.__file__).resolve().parents[1]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_SRC), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_parent), env.get("PYTHONPATH", "")]))
     env.update(extra)
     return env

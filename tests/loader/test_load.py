@@ -1,0 +1,320 @@
+"""load_events / load_table / versions / changes on synthetic releases, with no network at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from loader_fixtures import ACTORS, VERSIONS, Releases, diff_rows
+
+import openconflict.loader as L
+from openconflict.loader import _Filters, _scan
+
+pytestmark = [
+    pytest.mark.usefixtures("bundled_all"),
+    pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning"),  # inside dask, not ours
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+]
+
+LATEST = VERSIONS[-1]
+
+
+def ids(frame: Any) -> set[str]:
+    """event_id_cnty values of any output type."""
+    if isinstance(frame, pd.DataFrame):
+        return set(frame["event_id_cnty"])
+    if isinstance(frame, pa.Table):
+        return set(frame.column("event_id_cnty").to_pylist())
+    mod = type(frame).__module__.split(".")[0]
+    if mod == "polars":
+        return set(frame["event_id_cnty"].to_list())
+    if mod == "duckdb":
+        return {r[0] for r in frame.select("event_id_cnty").fetchall()}
+    if mod == "dask":
+        return set(frame.compute()["event_id_cnty"])
+    raise TypeError(type(frame))
+
+
+def expected(releases: Releases, version: str = LATEST, **f: Any) -> set[str]:
+    """The same filters, applied naively in Python to the rows the fixture wrote."""
+
+    def listify(v: Any) -> list[Any] | None:
+        return None if v is None else [v] if isinstance(v, str) else list(v)
+
+    out = set()
+    for r in releases.rows[version]:
+        ok = True
+        for col in ("country", "iso3", "admin1", "event_type", "sub_event_type"):
+            values = listify(f.get(col))
+            if values is not None and col == "iso3":
+                values = [v.upper() for v in values]
+            if values is not None and r[col] not in values:
+                ok = False
+        if f.get("start") and r["event_date"] < f["start"]:
+            ok = False
+        if f.get("end") and r["event_date"] > f["end"]:
+            ok = False
+        actors = listify(f.get("actor"))
+        if actors is not None:
+            assoc = [a for col in ("assoc_actor_1", "assoc_actor_2") for a in (r[col] or "").split("; ") if a]
+            if not ({r["actor1"], r["actor2"], *assoc} & set(actors)):
+                ok = False
+        if ok:
+            out.add(r["event_id_cnty"])
+    return out
+
+
+FILTER_CASES: list[dict[str, Any]] = [
+    {},
+    {"iso3": "SYR"},
+    {"iso3": ["afg", "YEM"]},
+    {"country": "Nigeria"},
+    {"country": ["Nigeria", "Syria"], "event_type": "Protests"},
+    {"admin1": "Yemen Province 2"},
+    {"start": dt.date(2024, 1, 1)},
+    {"iso3": "AFG", "start": dt.date(2023, 3, 1), "end": dt.date(2023, 9, 30)},
+    {"event_type": ["Battles", "Riots"]},
+    {"sub_event_type": "Air/drone strike"},
+    {"actor": "Synthetic Rebels"},
+    {"actor": "Synthetic Students"},  # only ever an associated actor
+    {"actor": ["Synthetic Farmers", "Civilians (Synthetic)"], "iso3": "NGA"},
+    {"actor": "Synthetic Militia (Alpha)"},  # regex metacharacters, and both a main and an associated actor
+]
+
+
+@pytest.mark.parametrize("output", ["pandas", "arrow", "polars", "duckdb", "dask"])
+@pytest.mark.parametrize("filters", FILTER_CASES, ids=lambda f: ",".join(f) or "none")
+def test_every_filter_and_output(releases: Releases, filters: dict[str, Any], output: str) -> None:
+    got = L.load_events(output=output, **filters)
+    want = expected(releases, **filters)
+    assert want or not filters or "iso3" in filters  # fixture sanity: most cases select something
+    assert ids(got) == want
+
+
+def test_assoc_actor_matches_whole_names_only(releases: Releases) -> None:
+    # "Synthetic Student" is a prefix of an associated actor, not an actor: it must match nothing.
+    assert L.load_events(actor="Synthetic Student", output="arrow").num_rows == 0
+    assert L.load_events(actor="Students", output="arrow").num_rows == 0
+
+
+def test_date_bounds_accept_years_months_and_strings(releases: Releases) -> None:
+    by_year = ids(L.load_events(start=2023, end=2023, output="arrow"))
+    assert by_year == expected(releases, start=dt.date(2023, 1, 1), end=dt.date(2023, 12, 31))
+    by_month = ids(L.load_events(start="2023-02", end="2023-02", output="arrow"))
+    assert by_month == expected(releases, start=dt.date(2023, 2, 1), end=dt.date(2023, 2, 28))
+    by_text = ids(L.load_events(start="2023-02-01", end=dt.datetime(2023, 2, 28, 12), output="arrow"))
+    assert by_text == by_month
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"start": 2024, "end": 2023}, "after"),
+        ({"start": "March 2024"}, "use a date"),
+        ({"iso3": []}, "matches nothing"),
+        ({"event_type": "Battle"}, "did you mean 'Battles'"),
+        ({"columns": ["event_date", "nope"]}, "unknown events column"),
+        ({"output": "excel"}, "choose one of"),
+    ],
+)
+def test_bad_arguments_explain_themselves(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        L.load_events(**kwargs)
+
+
+def test_pandas_dtypes() -> None:
+    df = L.load_events()
+    assert str(df["event_date"].dtype) == "datetime64[ns]"
+    for col in L.VOCABULARY_COLUMNS:
+        assert isinstance(df[col].dtype, pd.CategoricalDtype), col
+    for col in ("year", "inter1", "inter2", "interaction", "fatalities", "iso", "geo_precision", "time_precision"):
+        assert df[col].dtype == pd.Int32Dtype(), col
+    assert df["timestamp"].dtype == pd.Int64Dtype()
+    assert df["latitude"].dtype == "float64"
+    assert df["inter2"].isna().any()  # events without a second actor keep a missing code, not a float NaN
+    # Categories come from the release's vocabulary, so filtered loads concatenate cleanly.
+    assert "Yemen Arab Republic (synthetic)" in df["country"].cat.categories
+    part = L.load_events(iso3="AFG")
+    assert part["country"].dtype == df["country"].dtype
+    assert list(df.columns) == [name for name, _ in L.EVENT_COLUMNS]
+
+
+def test_csv_and_parquet_give_identical_frames() -> None:
+    a = L.load_events(iso3=["SYR", "NGA"], start=2023)
+    b = L.load_events(iso3=["SYR", "NGA"], start=2023, file_format="csv")
+    assert dict(a.dtypes) == dict(b.dtypes)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    for name in ("actors", "locations", "sources", "deletions", "changes"):
+        x, y = L.load_table(name), L.load_table(name, file_format="csv")
+        assert dict(x.dtypes) == dict(y.dtypes), name
+        pd.testing.assert_frame_equal(x, y, check_dtype=True)
+
+
+def test_dask_partitions_have_the_pandas_dtypes() -> None:
+    pandas_df = L.load_events(iso3="YEM")
+    lazy = L.load_events(iso3="YEM", output="dask")
+    assert lazy.npartitions < pq.ParquetFile(_events_file()).metadata.num_row_groups  # pruned partitions
+    dask_df = lazy.compute()
+    # Text: dask applies its own string convention (pd.StringDtype with NA); everything else is identical.
+    text = [c for c, t in pandas_df.dtypes.items() if pd.api.types.is_string_dtype(t)
+            and not isinstance(t, pd.CategoricalDtype)]
+    assert all(isinstance(dask_df[c].dtype, pd.StringDtype) for c in text)
+    assert dask_df.drop(columns=text).dtypes.to_dict() == pandas_df.drop(columns=text).dtypes.to_dict()
+    pd.testing.assert_frame_equal(dask_df.reset_index(drop=True), pandas_df.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def _events_file() -> Path:
+    return Path(L.info()["bundled_dir"]) / "data" / "events.parquet"
+
+
+def test_columns_selects_and_filters_may_use_other_columns(releases: Releases) -> None:
+    df = L.load_events(iso3="SYR", actor="Synthetic Rebels", columns=["event_id_cnty", "fatalities"])
+    assert list(df.columns) == ["event_id_cnty", "fatalities"]
+    assert set(df["event_id_cnty"]) == expected(releases, iso3="SYR", actor="Synthetic Rebels")
+    for output in ("arrow", "polars", "duckdb", "dask"):
+        frame = L.load_events(iso3="SYR", columns=["event_id_cnty", "event_date"], output=output)
+        cols = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+        assert list(cols) == ["event_id_cnty", "event_date"], output
+
+
+def test_older_versions_are_served_exactly(releases: Releases) -> None:
+    for version in VERSIONS:
+        df = L.load_events(version)
+        assert set(df["event_id_cnty"]) == {r["event_id_cnty"] for r in releases.rows[version]}
+        assert len(df) == releases.meta[version][1]
+
+
+def test_inter_labels(releases: Releases) -> None:
+    labels = L.inter_labels()
+    assert labels[1] == "State forces" and labels[8] == "External/Other forces" and len(labels) == 8
+    df = L.load_events(inter_labels=True)
+    by_actor = dict(ACTORS)
+    raw = {r["event_id_cnty"]: r for r in releases.rows[LATEST]}
+    for _, row in df.iterrows():
+        r = raw[row["event_id_cnty"]]
+        assert row["inter1"] == labels[by_actor[r["actor1"]]]
+        if r["actor2"] is None:
+            assert pd.isna(row["inter2"])
+    assert (df["interaction"] == "State forces only").any()
+    table = L.load_events(output="arrow", inter_labels=True)
+    assert set(table.column("inter1").to_pylist()) <= set(labels.values())
+    pl_frame = L.load_events(output="polars", inter_labels=True)
+    assert set(pl_frame["inter1"].to_list()) <= set(labels.values())
+    with pytest.raises(ValueError, match="inter_labels"):
+        L.load_events(output="duckdb", inter_labels=True)
+
+
+def test_load_table_all_tables() -> None:
+    actors = L.load_table("actors")
+    assert set(actors["actor"]) == {a for a, _ in ACTORS}
+    assert actors["actor_type"].dtype == pd.Int64Dtype()
+    sources = L.load_table("sources")
+    assert str(sources["published"].dtype) == "datetime64[ns]"
+    assert L.load_table("deletions", "0.2.0")["event_id"].tolist() == ["AFG3", "NGA3", "SYR3", "YEM3"]
+    assert isinstance(L.load_table("locations", output="arrow"), pa.Table)
+    assert L.load_table("actors", output="duckdb").fetchall()
+    assert len(L.load_table("actors", output="dask").compute()) == len(ACTORS)
+    assert L.load_table("actors", output="polars").height == len(ACTORS)
+    with pytest.raises(ValueError, match="unknown table"):
+        L.load_table("people")
+
+
+def test_versions_frame(releases: Releases) -> None:
+    v = L.versions()
+    assert list(v.columns[:4]) == ["version", "date", "events", "size"]
+    assert v["version"].tolist() == list(VERSIONS)
+    assert v["events"].tolist() == [releases.meta[x][1] for x in VERSIONS]
+    assert str(v["date"].dtype) == "datetime64[ns]"
+    assert v["bundled"].all() and not v["cached"].any()
+    total = sum(p.stat().st_size for p in (releases.root / LATEST).rglob("*") if p.is_file())
+    assert v["size"].iloc[-1] == total
+
+
+def test_info_is_plain_data(releases: Releases) -> None:
+    info = L.info("0.2.0")
+    assert info["version"] == "0.2.0" and not info["latest"] and info["bundled"]
+    assert {f["path"] for f in info["files"]} >= {"datapackage.json", "data/events.parquet", "SHA256SUMS"}
+    assert info["mirror"] is None
+
+
+def _as_set(df: pd.DataFrame) -> set[tuple[Any, ...]]:
+    df = df.astype(object).where(df.notna(), None)
+    return set(map(tuple, df[["event_id", "change", "field", "old_value", "new_value"]].itertuples(index=False)))
+
+
+def test_changes_consecutive_uses_the_release_table(releases: Releases) -> None:
+    got = L.changes("0.1.0", "0.2.0")
+    assert _as_set(got) == _as_set(L.load_table("changes", "0.2.0"))
+    assert {"added", "modified", "deleted"} == set(got["change"])
+
+
+def test_changes_across_versions_is_computed(releases: Releases) -> None:
+    got = L.changes("0.1.0", "0.3.0")
+    want = pd.DataFrame(diff_rows(releases.rows["0.1.0"], releases.rows["0.3.0"]))
+    assert _as_set(got) == _as_set(want)
+    assert L.changes("0.2.0", "0.2.0").empty
+
+
+def test_pushdown_never_reads_pruned_row_groups(releases: Releases, tmp_path: Path) -> None:
+    """Destroy the pages of every row group that cannot hold Syria: a Syria-only scan must not notice."""
+    src = releases.root / LATEST / "data" / "events.parquet"
+    path = tmp_path / "events.parquet"
+    shutil.copy(src, path)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups > 4
+    data = bytearray(path.read_bytes())
+    damaged = 0
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        iso3 = rg.column(meta.schema.names.index("iso3")).statistics
+        if iso3.min <= "SYR" <= iso3.max:  # may hold Syrian rows: must stay readable
+            continue
+        for j in range(rg.num_columns):
+            col = rg.column(j)
+            start = col.dictionary_page_offset or col.data_page_offset
+            data[start:start + col.total_compressed_size] = b"\xff" * col.total_compressed_size
+        damaged += 1
+    assert damaged >= 3
+    path.write_bytes(bytes(data))
+
+    filters = _Filters(country=None, iso3="SYR", admin1=None, start=None, end=None, event_type=None,
+                       sub_event_type=None, actor=None)
+    table = _scan(path, "parquet", L._events_types(), None, filters)
+    assert set(table.column("event_id_cnty").to_pylist()) == expected(releases, iso3="SYR")
+    with pytest.raises(Exception):  # noqa: B017 - any read of a damaged page fails; that is the point
+        _scan(path, "parquet", L._events_types(), None, None)
+
+
+def test_missing_optional_engine_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "polars" or m.startswith("polars.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "polars", None)  # makes `import polars` fail
+    with pytest.raises(ImportError, match=r"pip install 'openconflict\[polars\]'"):
+        L.load_events(output="polars")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    iso3=st.none() | st.lists(st.sampled_from(["AFG", "NGA", "SYR", "YEM"]), min_size=1, max_size=2),
+    event_type=st.none() | st.lists(st.sampled_from(["Battles", "Protests", "Riots"]), min_size=1, max_size=2),
+    actor=st.none() | st.lists(st.sampled_from([a for a, _ in ACTORS] + ["Synthetic Students"]),
+                               min_size=1, max_size=2),
+    start=st.none() | st.dates(dt.date(2022, 12, 1), dt.date(2024, 12, 31)),
+    days=st.none() | st.integers(0, 400),
+)
+def test_any_filter_combination_matches_a_naive_filter(
+        releases: Releases, iso3: list[str] | None, event_type: list[str] | None, actor: list[str] | None,
+        start: dt.date | None, days: int | None) -> None:
+    end = None if days is None else (start or dt.date(2023, 1, 1)) + dt.timedelta(days=days)
+    kwargs = {"iso3": iso3, "event_type": event_type, "actor": actor, "start": start, "end": end}
+    assert ids(L.load_events(output="arrow", **kwargs)) == expected(releases, **kwargs)
