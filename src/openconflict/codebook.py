@@ -15,7 +15,16 @@ from .schema import CURATED_TABLES, ENUM_SOURCES, RELEASE_TABLES, Schema, load_s
 
 JSON_SCHEMA_ID = "https://openconflict.org/schema/event.schema.json"
 #: A real date from 1900 on; JSON Schema's "date" format alone accepts year 0025.
-DATE_PATTERN = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+DATE_PATTERN = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}(?!\n)$"
+
+
+def _anchored(pattern: str) -> str:
+    """A pattern whose final ``$`` means end of string in every dialect.
+
+    Python's ``re`` (used by the jsonschema library) lets ``$`` match before a final newline; ECMA-262,
+    which JSON Schema specifies, and our RE2-based validator do not. ``(?!\n)$`` means the same in both.
+    """
+    return pattern[:-1] + r"(?!\n)$" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
 
 
 def _dump(data: Any) -> str:
@@ -50,7 +59,7 @@ def event_json_schema(schema: Schema, release_events: dict[str, Any]) -> dict[st
         if "enum" in cons:
             p["enum"] = list(cons["enum"])
         if "pattern" in cons:
-            p["pattern"] = cons["pattern"]
+            p["pattern"] = _anchored(cons["pattern"])
         if "minimum" in cons:
             p["minimum"] = cons["minimum"]
         if "maximum" in cons:

@@ -86,7 +86,9 @@ def list_files(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
                 problems.append(Problem(_display(country_dir, root), 0, "", "file.name",
                                         "event folders are named by ISO 3166-1 alpha-3 code", country_dir.name))
                 continue
-            for path in sorted(country_dir.glob("*.csv")):
+            for path in sorted(p for p in country_dir.iterdir() if p.is_file()):
+                if path.name.startswith("."):
+                    continue  # editor and OS files (.DS_Store, .~lock) are not tables
                 m = EVENT_FILE.match(path.name)
                 if not m or not 1 <= int(m.group(2)) <= 12:
                     problems.append(Problem(_display(path, root), 0, "", "file.name",
@@ -97,8 +99,8 @@ def list_files(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
         problems.append(Problem(_display(events_dir, root), 0, "", "file.missing", "the events folder is missing"))
     loc_dir = root / "locations"
     if loc_dir.is_dir():
-        for path in sorted(loc_dir.glob("*.csv")):
-            if not ISO3_DIR.match(path.stem):
+        for path in sorted(p for p in loc_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+            if path.suffix != ".csv" or not ISO3_DIR.match(path.stem):
                 problems.append(Problem(_display(path, root), 0, "", "file.name",
                                         "location files are named <ISO3>.csv", path.name))
                 continue

@@ -21,7 +21,7 @@ from .schema import Schema, load_schema
 if TYPE_CHECKING:
     import pyarrow as pa
 
-INT_RE = r"^-?[0-9]{1,9}$"
+INT_RE = r"^-?[0-9]{1,18}$"  # up to 18 digits: fits int64, holds Unix timestamps
 NUM_RE = r"^-?[0-9]{1,3}(\.[0-9]+)?$"
 NUM4_RE = r"^-?[0-9]{1,3}(\.[0-9]{1,4})?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -479,6 +479,14 @@ def validate(paths: Iterable[str | Path] | None = None, *, schema: Schema | None
         prefixes = [str(p.relative_to(root.parent)) for p in narrowed]
         report.problems = [p for p in report.problems
                            if any(p.file == pre or p.file.startswith(pre + "/") for pre in prefixes)]
+        # A named file that is no curated table was never checked: say so instead of passing silently.
+        known = {f for ct in curated.tables.values() for f in ct.files} | {p.file for p in report.problems}
+        for path, shown in zip(narrowed, prefixes, strict=True):
+            if path.is_file() and shown not in known:
+                report.add([Problem(shown, 0, "", "file.name", "not a curated table: expected "
+                                    "events/<ISO3>/<YYYY>-<MM>.csv, locations/<ISO3>.csv or a registry "
+                                    "(actors.csv, sources.csv, deletions.csv)", path.name)])
+        report.finish()
     return report, curated
 
 
