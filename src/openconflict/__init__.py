@@ -19,6 +19,13 @@ _LAZY = {
     "download": "openconflict.loader",
     "verify": "openconflict.loader",
     "inter_labels": "openconflict.loader",
+    "info": "openconflict.loader",
+    "OpenConflictError": "openconflict.registry",
+    "ChecksumError": "openconflict.registry",
+    "DownloadError": "openconflict.registry",
+    "OfflineError": "openconflict.registry",
+    "VersionNotFoundError": "openconflict.registry",
+    "MirrorNotConfiguredError": "openconflict.registry",
     "validate": "openconflict.validate",
     "build_release": "openconflict.release",
 }

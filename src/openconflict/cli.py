@@ -54,7 +54,10 @@ def validate(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
     for p in targets:
         if not p.exists():
             raise click.UsageError(f"no such file or folder: {p}")
-    report, _ = run(targets)
+    try:
+        report, _ = run(targets)
+    except ValueError as exc:  # paths in several trees: a usage problem, not a data problem
+        raise click.UsageError(str(exc)) from None
     if fmt == "json":
         click.echo(report.to_json())
     else:
@@ -132,9 +135,24 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
 
 @main.command()
 @click.argument("version", required=False)
-@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True)
-def verify(version: str | None, releases: Path) -> None:
-    """Re-hash committed releases against SHA256SUMS, datapackage.json and the registry."""
+@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True,
+              help="Committed releases to check (a source checkout).")
+@click.option("--local", is_flag=True,
+              help="Check the copies the loader serves on this machine (bundled and cached) instead.")
+@click.option("--repair", is_flag=True, help="With --local: fetch corrupt cached files again from the mirror.")
+def verify(version: str | None, releases: Path, local: bool, repair: bool) -> None:
+    """Re-hash releases: committed ones (SHA256SUMS, datapackage.json, registry) or, with --local or
+    outside a checkout, the loader's bundled and cached copies. VERSION may be 'all' with --local."""
+    if local or not releases.is_dir():
+        from .loader import verify as verify_local
+
+        df = verify_local(version, repair=repair)
+        bad = df[df["status"] != "ok"]
+        for row in bad.itertuples():
+            click.echo(f"{row.version} {row.file} [{row.location}]: {row.status} "
+                       f"(expected {row.expected}, actual {row.actual})")
+        click.echo(f"{len(df) - len(bad)} of {len(df)} local file(s) ok")
+        sys.exit(1 if (bad["status"] == "corrupt").any() else 0)
     from .release import release_versions, verify_releases
 
     problems = verify_releases(releases, version)
@@ -161,14 +179,17 @@ def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
 
     if releases is not None:
         os.environ["OPENCONFLICT_RELEASES"] = str(releases)
-    from .loader import load_events, release_descriptor
+    from .loader import _datapackage, _release, load_events
 
     a = load_events(old, output="arrow")
     b = load_events(new, output="arrow")
     d = diff_events(a, b)
-    fields_a = next(r["schema"]["fields"] for r in release_descriptor(old)["resources"] if r["name"] == "events")
-    fields_b = next(r["schema"]["fields"] for r in release_descriptor(new)["resources"] if r["name"] == "events")
-    d.schema_changes = diff_schemas(fields_a, fields_b)
+    fields = []
+    for v in (old, new):
+        dp = _datapackage(*_release(v)) or {"resources": []}
+        fields.append(next((r["schema"]["fields"] for r in dp["resources"] if r["name"] == "events"), None))
+    if fields[0] is not None and fields[1] is not None:
+        d.schema_changes = diff_schemas(fields[0], fields[1])
     click.echo(f"{old} -> {new} ({bump_kind(old, new)} bump; the change needs at least: {d.required})")
     click.echo(d.summary())
     rows = d.changes.to_pylist()
@@ -185,3 +206,60 @@ def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
             click.echo(f"  {r['event_id']}: {r['change']}")
     if len(rows) > limit:
         click.echo(f"  … and {len(rows) - limit} more change(s); see data/changes.csv")
+
+
+@main.command()
+def versions() -> None:
+    """List every release: version, date, events, size, and whether it is bundled or cached here."""
+    from .loader import versions as list_versions
+
+    df = list_versions()
+    click.echo(f"{'version':<10} {'date':<10} {'events':>8} {'size':>12}  here")
+    for row in df.itertuples():
+        here = ", ".join(w for w, flag in (("bundled", row.bundled), ("cached", row.cached)) if flag) or "-"
+        click.echo(f"{row.version:<10} {row.date:%Y-%m-%d} {row.events:>8} {row.size:>12}  {here}")
+
+
+@main.command()
+@click.argument("version", required=False)
+def info(version: str | None) -> None:
+    """Show one release (default: latest): date, events, files and where they are on this machine."""
+    import json
+
+    from .loader import info as release_info
+
+    click.echo(json.dumps(release_info(version), indent=2))
+
+
+@main.command()
+@click.argument("version", required=False)
+@click.option("--force", is_flag=True, help="Fetch again even when a verified copy exists.")
+def download(version: str | None, force: bool) -> None:
+    """Fetch and verify a release (default: latest; 'all' for every release) for offline use."""
+    from .loader import download as fetch
+
+    result = fetch(version, force=force)
+    for path in result if isinstance(result, list) else [result]:
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("version", required=False)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "dta"]), default=None,
+              help="Output format (default: from the file extension).")
+@click.option("--country", multiple=True, help="Country name (repeatable).")
+@click.option("--start", help="First event date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--end", help="Last event date.")
+@click.option("--event-type", "event_type", multiple=True, help="Event type (repeatable).")
+def export(version: str | None, output: Path, fmt: str | None, country: tuple[str, ...], start: str | None,
+           end: str | None, event_type: tuple[str, ...]) -> None:
+    """Write (a filtered part of) a release's events to CSV, Parquet, JSON lines or Stata .dta."""
+    from .export import export_events
+
+    fmt = fmt or output.suffix.lstrip(".").lower()
+    if fmt not in ("csv", "parquet", "jsonl", "dta"):
+        raise click.UsageError("give --format csv|parquet|jsonl|dta or an output file with that extension")
+    n = export_events(output, fmt, version, country=list(country) or None, start=start, end=end,
+                      event_type=list(event_type) or None)
+    click.echo(f"wrote {n} events to {output}")
