@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EVENT_HEADER = ("event_id,event_date,time_precision,event_type,sub_event_type,actor1,assoc_actor_1,actor2,"
-                "assoc_actor_2,location_id,geo_precision,fatalities,civilian_targeting,source_ids,notes,tags,"
-                "updated").split(",")
+EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 
 ACTORS = [
     ("Synthetic State Force", "1", "SYR", "SYNTHETIC test actor (state forces)."),
@@ -92,10 +90,10 @@ class Tree:
             shutil.rmtree(self.root / "events")
         write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description"], ACTORS)
         write_csv(self.root / "locations" / "SYR.csv",
-                  "location_id,location,admin1,admin2,admin3,latitude,longitude,coordinate_source".split(","),
+                  ["location_id", "location", "admin1", "admin2", "admin3", "latitude", "longitude", "coordinate_source"],
                   LOCATIONS)
         write_csv(self.root / "sources.csv",
-                  "source_id,publisher,title,url,published,language,source_scale".split(","), SOURCES)
+                  ["source_id", "publisher", "title", "url", "published", "language", "source_scale"], SOURCES)
         write_csv(self.root / "deletions.csv", ["event_id", "deleted_in", "reason"], self.deletions)
         for month, rows in self.events.items():
             write_csv(self.root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER, rows)
