@@ -27,6 +27,7 @@ NUM4_RE = r"^-?[0-9]{1,3}(\.[0-9]{1,4})?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 EARLIEST = dt.date(1900, 1, 1)
+INT32_MAX = 2**31 - 1
 FORMULA_START = ("=", "+", "-", "@")
 CIVILIAN_TYPE = 7
 PROTESTER_TYPE = 6
@@ -112,6 +113,9 @@ def check_fields(ch: _Checker, fields: Sequence[dict[str, Any]], table_name: str
             ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type", "expected a whole number")
             nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
             _check_range(ch, nums, name, cons)
+            if name != "timestamp":  # released as int32: a larger value could not be stored
+                ch.emit(pc.greater(pc.abs(nums), INT32_MAX), name, "value.range",
+                        "too large for a 32-bit integer")
         elif ftype == "number":
             ok = pc.match_substring_regex(arr, NUM_RE)
             ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type", "expected a decimal number")

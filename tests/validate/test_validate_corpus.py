@@ -140,6 +140,7 @@ CASES: list[Case] = [
     Case("time precision 4", cell(ACT, 2, "time_precision", "4"), [E(EV10, 2, "value.range")]),
     Case("geo precision 4", cell(ACT, 3, "geo_precision", "4"), [E(EV10, 3, "value.range")]),
     Case("negative fatalities", cell(ACT, 2, "fatalities", "-1"), [E(EV10, 2, "value.range")]),
+    Case("fatalities beyond 32 bits", cell(ACT, 2, "fatalities", "3000000000"), [E(EV10, 2, "value.range")]),
     Case("actor type 9", cell(ACTORS_REL, 2, "actor_type", "9"), [E(ACTORS, 2, "value.range")]),
     Case("latitude 95", cell(LOC_REL, 2, "latitude", "95"), [E(LOC, 2, "value.range"), E(LOC, 2, "geo.bbox")]),
     Case("five decimals", cell(LOC_REL, 2, "latitude", "36.12345"), [E(LOC, 2, "value.decimals")]),
