@@ -130,10 +130,11 @@ def _check_file(path: Path, shown: str, columns: list[str]) -> tuple[bytes | Non
         return None, None, [Problem(shown, 0, "", "file.unreadable", f"cannot read the file: {exc.strerror}")]
     if data.startswith(BOM):
         data = data[len(BOM):]
-    if not data.strip():
+    if not data or data.isspace():
         return None, None, [Problem(shown, 1, "", "file.empty", "the file is empty; it needs at least the header row")]
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # isascii is a fast scan; only non-ASCII files need the full decode
+            data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start: exc.start + 4].hex(" ")

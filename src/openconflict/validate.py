@@ -28,6 +28,14 @@ DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 EARLIEST = dt.date(1900, 1, 1)
 INT32_MAX = 2**31 - 1
+
+
+def _month_days() -> Any:
+    import numpy as np
+
+    return np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
 FORMULA_START = ("=", "+", "-", "@")
 CIVILIAN_TYPE = 7
 PROTESTER_TYPE = 6
@@ -47,9 +55,16 @@ class _Checker:
         self.table = ct.table
         self.today = today
         self.problems: list[Problem] = []
+        self._dates: dict[str, tuple[Any, Any]] = {}
 
     def col(self, name: str) -> pa.ChunkedArray:
         return self.table.column(name)
+
+    def dates(self, name: str) -> tuple[Any, Any]:
+        """Parsed dates of a column, computed once per table (several rules need them)."""
+        if name not in self._dates:
+            self._dates[name] = _parse_dates(self.col(name))
+        return self._dates[name]
 
     def emit(self, mask: Any, column: str, rule: str, message: str, values: Any = None,
              severity: Severity = "error", messages: Any = None) -> None:
@@ -80,17 +95,74 @@ def _nonempty(arr: Any) -> Any:
 
 
 def _parse_dates(arr: Any) -> tuple[Any, Any]:
-    """(dates as date32 with nulls where invalid, mask of well-formed-but-invalid or malformed cells)."""
+    """(dates as date32, null where invalid; mask of real calendar dates written YYYY-MM-DD).
+
+    Vectorised with numpy on the digits (year, month, day sliced out of the text): much faster than a
+    strptime/strftime round trip, and exact about month lengths and leap years.
+    """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    shaped = pc.match_substring_regex(arr, DATE_RE)
-    ts = pc.strptime(pc.if_else(shaped, arr, None), format="%Y-%m-%d", unit="s", error_is_null=True)
-    # strptime is lenient on some impossible days; a round trip through strftime catches them.
-    back = pc.strftime(ts, format="%Y-%m-%d")
-    real = pc.and_(shaped, pc.fill_null(pc.equal(back, arr), False))
-    dates = pc.cast(pc.if_else(real, ts, None), pa.date32())
-    return dates, real
+    shaped = pc.fill_null(pc.match_substring_regex(arr, DATE_RE), False)
+    safe = pc.if_else(shaped, arr, "1970-01-01")
+
+    def part(start: int, stop: int) -> Any:
+        return np.asarray(pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int32()).to_numpy(),
+                          dtype=np.int64)
+
+    y, m, d = part(0, 4), part(5, 7), part(8, 10)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    month_ok = (m >= 1) & (m <= 12)
+    mi = np.clip(m, 1, 12) - 1
+    days_in_month = _month_days()[mi] + (leap & (mi == 1))
+    real = np.asarray(shaped.to_numpy(zero_copy_only=False), dtype=bool) & month_ok & (d >= 1) & (d <= days_in_month)
+    stamp = ((y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + mi.astype("timedelta64[M]")) \
+        .astype("datetime64[D]") + (np.clip(d, 1, 31) - 1).astype("timedelta64[D]")
+    dates = pa.array(stamp, type=pa.date32(), mask=~real)
+    return dates, pa.array(real)
+
+
+def _real_datetimes(arr: Any) -> Any:
+    """Mask of cells that are real UTC times written YYYY-MM-DDTHH:MM:SSZ (vectorised like dates)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shaped = np.asarray(pc.fill_null(pc.match_substring_regex(arr, DATETIME_RE), False)
+                        .to_numpy(zero_copy_only=False), dtype=bool)
+    _, day_ok = _parse_dates(pc.utf8_slice_codeunits(arr, 0, 10))
+    safe = pc.if_else(pa.array(shaped), arr, "1970-01-01T00:00:00Z")
+
+    def part(start: int) -> Any:
+        return np.asarray(pc.cast(pc.utf8_slice_codeunits(safe, start, start + 2), pa.int32()).to_numpy())
+
+    ok = shaped & np.asarray(day_ok.to_numpy(zero_copy_only=False), dtype=bool)
+    ok &= (part(11) < 24) & (part(14) < 60) & (part(17) < 60)
+    return pa.array(ok)
+
+
+def _duplicate_rows(columns: list[Any]) -> Any:
+    """Boolean numpy mask of rows whose values in all ``columns`` occur in another row too.
+
+    Each column is dictionary-encoded and the codes are combined into one int64 key (mixed radix), so
+    the grouping is a numpy sort of integers instead of hashing long joined strings.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    radix = 1
+    for col in columns:
+        enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
+        size = max(len(enc.dictionary), 1)
+        if radix * size >= 2**62:  # too many combinations for one int64: fold by re-encoding the key
+            _, key = np.unique(key, return_inverse=True)
+            radix = int(key.max()) + 1 if len(key) else 1
+        key = key * size + np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        radix *= size
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return counts[inverse] > 1
 
 
 def check_fields(ch: _Checker, fields: Sequence[dict[str, Any]], table_name: str, schema: Schema) -> None:
@@ -124,7 +196,7 @@ def check_fields(ch: _Checker, fields: Sequence[dict[str, Any]], table_name: str
             nums = pc.cast(pc.if_else(ok, arr, None), pa.float64())
             _check_range(ch, nums, name, cons)
         elif ftype == "date":
-            dates, real = _parse_dates(arr)
+            dates, real = ch.dates(name)
             ch.emit(pc.and_(present, pc.invert(real)), name, "value.date",
                     "expected a real calendar date written YYYY-MM-DD")
             ch.emit(pc.less(dates, pa.scalar(EARLIEST, pa.date32())), name, "value.date",
@@ -132,11 +204,7 @@ def check_fields(ch: _Checker, fields: Sequence[dict[str, Any]], table_name: str
             ch.emit(pc.greater(dates, pa.scalar(ch.today, pa.date32())), name, "date.future",
                     "the date lies in the future")
         elif ftype == "datetime":
-            shaped = pc.match_substring_regex(arr, DATETIME_RE)
-            ts = pc.strptime(pc.if_else(shaped, arr, None), format="%Y-%m-%dT%H:%M:%SZ", unit="s",
-                             error_is_null=True)
-            back = pc.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")
-            real = pc.and_(shaped, pc.fill_null(pc.equal(back, arr), False))
+            real = _real_datetimes(arr)
             ch.emit(pc.and_(present, pc.invert(real)), name, "value.datetime",
                     "expected a UTC time written YYYY-MM-DDTHH:MM:SSZ")
         if "enum" in cons:
@@ -242,16 +310,26 @@ def _table_fields(schema: Schema, name: str) -> list[dict[str, Any]]:
     return list(schema.curated[name]["fields"])
 
 
-def check_formulas(ch: _Checker) -> None:
-    """Warn about text a spreadsheet would run as a formula."""
+def check_formulas(ch: _Checker, fields: Sequence[dict[str, Any]]) -> None:
+    """Warn about free text a spreadsheet would run as a formula (= + - @ at the start).
+
+    Only free-text columns: typed, enum and pattern columns already reject such values as errors.
+    """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    for name in ch.ct.columns:
-        arr = ch.col(name)
-        mask = pc.match_substring_regex(arr, r"^[=+\-@]")
-        # Negative numbers in numeric columns are caught by range rules, not here.
+    starts = pa.array(list(FORMULA_START), pa.string())
+    for f in fields:
+        cons = f.get("constraints", {})
+        if f["type"] != "string" or "enum" in cons or "pattern" in cons or f["name"] not in ch.table.column_names:
+            continue
+        arr = ch.col(f["name"])
+        mask = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=starts)
+        if not pc.any(mask).as_py():
+            continue
+        # A plain negative number ("-3") is not a formula worth warning about.
         mask = pc.and_(mask, pc.invert(pc.match_substring_regex(arr, r"^-?[0-9.]+$")))
-        ch.emit(mask, name, "warn.formula", "a spreadsheet would run this cell as a formula",
+        ch.emit(mask, f["name"], "warn.formula", "a spreadsheet would run this cell as a formula",
                 severity="warning")
 
 
@@ -360,7 +438,7 @@ def check_events(ch: _Checker, schema: Schema, tables: dict[str, CuratedTable]) 
                                        "the folder name is not an ISO 3166-1 alpha-3 code", iso))
     ch.emit(pc.and_(_nonempty(eid), pc.not_equal(pc.utf8_slice_codeunits(eid, 0, 3), row_iso)), "event_id",
             "id.country", "the id's country code must match the folder the file is in")
-    dates, real = _parse_dates(ch.col("event_date"))
+    dates, real = ch.dates("event_date")
     months = np.array([y * 100 + m if ym else -1 for ym in ct.file_month for (y, m) in [ym or (0, 0)]],
                       dtype=np.int64)
     row_month = pa.array(months[files.to_numpy()]) if len(months) else pa.array([], pa.int64())
@@ -431,11 +509,9 @@ def check_events(ch: _Checker, schema: Schema, tables: dict[str, CuratedTable]) 
             "civilian targeting needs a civilian actor (type 7) as actor2")
 
     # Warnings: probable duplicates.
-    key = pc.binary_join_element_wise(ch.col("event_date"), lid, st, ch.col("actor1"), a2, " | ")
-    counts = pc.value_counts(key)
-    dups = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    if len(dups):
-        ch.emit(pc.is_in(key, value_set=dups), "event_id", "warn.duplicate-event",
+    dup = _duplicate_rows([ch.col("event_date"), lid, st, ch.col("actor1"), a2])
+    if dup.any():
+        ch.emit(pa.array(dup), "event_id", "warn.duplicate-event",
                 "probable duplicate: same date, location, sub-event type and actors as another event",
                 severity="warning")
 
@@ -455,7 +531,7 @@ def validate_curated(curated: Curated, schema: Schema, today: dt.date | None = N
             check_events(ch, schema, curated.tables)
         else:
             CHECKS[name](ch, schema)
-        check_formulas(ch)
+        check_formulas(ch, _table_fields(schema, name))
         report.add(ch.problems)
         report.rows_checked[name] = ct.num_rows
     return report.finish()
