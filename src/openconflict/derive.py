@@ -67,21 +67,36 @@ def _int(arr: Any, type_: Any = None) -> Any:
 
 
 def _joined_lookup(lists: Any, keys: Any, values: Any, sep: str, distinct: bool) -> Any:
-    """For '; '-separated id lists, the matching values joined with ``sep`` (first-seen order)."""
+    """For '; '-separated id lists, the matching values joined with ``sep`` (first-seen order).
+
+    Vectorised: the looked-up values are put back into the lists' own offsets, so no group-by is
+    needed; with ``distinct`` a repeated value within one row (two reports by one publisher) is
+    dropped with a numpy first-occurrence mask.
+    """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     split = pc.split_pattern(lists, pattern="; ")
-    parents = pc.list_parent_indices(split)
+    if isinstance(split, pa.ChunkedArray):
+        split = split.combine_chunks()
+    parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
     flat = _lookup(pc.list_flatten(split), keys, values)
+    if isinstance(flat, pa.ChunkedArray):
+        flat = flat.combine_chunks()
     n = len(lists)
-    grouped = pa.table({"row": parents, "value": flat}).group_by("row", use_threads=False).aggregate(
-        [("value", "distinct" if distinct else "list")])
-    col = grouped.column(1)
-    joined = pc.binary_join(col, sep)
-    out = pc.take(joined, pc.index_in(pa.array(range(n), pa.int64()),
-                                      value_set=pc.cast(grouped.column("row"), pa.int64())))
-    return out
+    if distinct and len(flat):
+        codes = np.asarray(pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        pair = parents * (int(codes.max()) + 1) + codes
+        _, first = np.unique(pair, return_index=True)
+        keep = np.zeros(len(pair), dtype=bool)
+        keep[first] = True
+        flat = flat.filter(pa.array(keep))
+        parents = parents[keep]
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(parents, minlength=n), out=offsets[1:])
+    rebuilt = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
+    return pc.binary_join(rebuilt, sep)
 
 
 def derive_events(curated: Curated, schema: Schema) -> pa.Table:

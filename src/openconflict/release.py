@@ -39,6 +39,7 @@ PACKAGE_NAME = "openconflict-events"
 DP_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 ROW_GROUP = 65_536
+ZIP_LEVEL = 1
 GAZETTEER_CREDIT = {
     "title": "UCDP Georeferenced Event Dataset (GED): place coordinates (CC BY 4.0). Sundberg, Ralph and "
              "Erik Melander (2013) Introducing the UCDP Georeferenced Event Dataset, Journal of Peace "
@@ -67,12 +68,21 @@ class BuildResult:
     zip_path: Path | None
 
 
+_HASHES: dict[tuple[int, int, int, int], str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """sha256 of a file, remembered by (device, inode, size, mtime) so that the descriptor, SHA256SUMS
+    and the registry (which all need it, before and after the final rename) hash each file once."""
+    st = path.stat()
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
 
 
 def release_versions(releases_dir: Path) -> list[str]:
@@ -209,7 +219,13 @@ def write_zip(folder: Path, zip_path: Path, date: dt.date) -> None:
     with zipfile.ZipFile(tmp, "w") as zf:
         for path in files:
             info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Parquet is already zstd-compressed: store it. Text is deflated at level 1, which is several
+            # times faster than the default and costs little size on CSV.
+            if path.suffix == ".parquet":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info._compresslevel = ZIP_LEVEL  # the public alias compress_level exists from 3.13 on
             info.external_attr = 0o644 << 16
             info.create_system = 3
             with path.open("rb") as src, zf.open(info, "w") as dst:

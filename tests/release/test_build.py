@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, Tree, event_row
+from release_fixtures import REPO, Tree, event_row
 
 from openconflict.derive import EVENT_COLUMNS
 from openconflict.release import BuildError, build_release, release_versions, verify_releases

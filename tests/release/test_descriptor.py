@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO, Tree
+from release_fixtures import REPO, Tree
 
 from openconflict.release import build_release, release_versions
 
