@@ -619,10 +619,86 @@ def _check_columns(columns: Sequence[str] | None, available: Sequence[str], tabl
 def _scan(path: Path, file_format: FileFormat, types: dict[str, pa.DataType], columns: list[str] | None,
           filters: _Filters | None) -> pa.Table:
     """Read only the row groups and columns needed; the filter runs inside the scan."""
-    dataset = _dataset(path, file_format, types)
     expr = filters.arrow() if filters else None
+    if file_format == "parquet":
+        return _conform(_scan_parquet(path, columns, filters, expr), types)
+    dataset = _dataset(path, file_format, types)
     table = dataset.to_table(columns=columns, filter=expr)
     return _conform(table, types)
+
+
+PRUNABLE_COLUMNS = frozenset({"iso3", "country", "admin1", "event_type", "sub_event_type", "event_date"})
+_PARQUET_MEMO: dict[tuple[str, int, int], tuple[Any, list[dict[str, tuple[Any, Any]]]]] = {}
+
+
+def _parquet_index(path: Path) -> tuple[Any, list[dict[str, tuple[Any, Any]]]]:
+    """The Parquet footer and each row group's min/max per column, read once per file and process.
+
+    Why not a pyarrow dataset per call: building it re-reads and re-parses the footer every time, which
+    costs more than reading the one or two row groups a country-year needs from the sorted file.
+    """
+    import pyarrow.parquet as pq
+
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _PARQUET_MEMO:
+        pf = pq.ParquetFile(path, memory_map=True)
+        md = pf.metadata
+        names = [md.schema.column(j).path for j in range(md.num_columns)]
+        # Only the columns filters can prune on: reading every column's statistics of a file with
+        # hundreds of row groups would cost more than the load it speeds up.
+        prunable = [j for j, n in enumerate(names) if n in PRUNABLE_COLUMNS]
+        stats: list[dict[str, tuple[Any, Any]]] = []
+        for i in range(md.num_row_groups):
+            rg = md.row_group(i)
+            entry: dict[str, tuple[Any, Any]] = {}
+            for j in prunable:
+                s = rg.column(j).statistics
+                if s is not None and s.has_min_max:
+                    entry[names[j]] = (s.min, s.max)
+            stats.append(entry)
+        # Keep the parsed footer, not the open file: a ParquetFile is not safe to share between threads.
+        _PARQUET_MEMO[key] = (md, stats)
+    return _PARQUET_MEMO[key]
+
+
+def _row_groups(stats: list[dict[str, tuple[Any, Any]]], filters: _Filters | None) -> list[int]:
+    """Row groups whose statistics admit a match (equality sets and the date range)."""
+    keep = []
+    for i, entry in enumerate(stats):
+        ok = True
+        if filters is not None:
+            for col, values in filters.equals.items():
+                bounds = entry.get(col)
+                if bounds is not None and not any(bounds[0] <= v <= bounds[1] for v in values):
+                    ok = False
+                    break
+            dates = entry.get("event_date")
+            if ok and dates is not None:
+                if filters.start is not None and dates[1] < filters.start:
+                    ok = False
+                if filters.end is not None and dates[0] > filters.end:
+                    ok = False
+        if ok:
+            keep.append(i)
+    return keep
+
+
+def _scan_parquet(path: Path, columns: list[str] | None, filters: _Filters | None, expr: Any) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    md, stats = _parquet_index(path)
+    pf = pq.ParquetFile(path, metadata=md, memory_map=True)
+    groups = _row_groups(stats, filters)
+    needed = None if columns is None else list(dict.fromkeys([*columns, *(filters.columns if filters else [])]))
+    if groups:
+        table = pf.read_row_groups(groups, columns=needed, use_threads=True)
+    else:
+        schema = pf.schema_arrow
+        table = schema.empty_table() if needed is None else schema.empty_table().select(needed)
+    if expr is not None:
+        table = table.filter(expr)
+    return table if columns is None else table.select(columns)
 
 
 def _conform(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
@@ -689,28 +765,31 @@ def _type_pandas(df: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataF
     import pandas as pd
 
     types = dict(EVENT_COLUMNS)
+    text = _text_dtype()
     for col in df.columns:
         kind = types.get(col)
-        if kind == "date32":
+        dtype = df[col].dtype
+        if kind == "date32" and str(dtype) != "datetime64[ns]":
             df[col] = pd.to_datetime(df[col]).astype("datetime64[ns]")
-        elif kind == "int32":
+        elif kind == "int32" and str(dtype) != "Int32":
             df[col] = df[col].astype("Int32")
-        elif kind == "int64":
+        elif kind == "int64" and str(dtype) != "Int64":
             df[col] = df[col].astype("Int64")
-        elif kind == "float64":
+        elif kind == "float64" and str(dtype) != "float64":
             df[col] = df[col].astype("float64")
         if col in VOCABULARY_COLUMNS:
             # Values outside the categories would silently become NaN: add them rather than lose data.
             cats = list(categories.get(col, []))
-            if isinstance(df[col].dtype, pd.CategoricalDtype):  # dictionary-encoded by Arrow: cheap remap
-                present = [str(v) for v in df[col].cat.categories]
-                extra = sorted(set(present) - set(cats))
-                df[col] = df[col].cat.set_categories(cats + extra)
+            if isinstance(dtype, pd.CategoricalDtype):  # dictionary-encoded by Arrow: cheap remap
+                present = [str(v) for v in dtype.categories]
+                if present != cats:
+                    extra = sorted(set(present) - set(cats))
+                    df[col] = df[col].cat.set_categories(cats + extra)
             else:
                 extra = sorted(set(map(str, df[col].dropna().unique())) - set(cats))
                 df[col] = df[col].astype(pd.CategoricalDtype(cats + extra))
-        elif kind == "string":
-            df[col] = df[col].astype(_text_dtype())
+        elif kind == "string" and dtype != text:
+            df[col] = df[col].astype(text)
     return df
 
 
@@ -721,15 +800,32 @@ def _text_dtype() -> Any:
     return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
-def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+def _arrow_to_pandas(table: pa.Table, categories: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Arrow -> pandas with the typing done in Arrow, column by column, before the conversion.
+
+    Vocabulary columns become dictionary arrays over the release's full category list (so pandas
+    receives the final categorical dtype and does no remapping), dates become timestamp[ns], and
+    integer codes map to pandas' nullable integers. :func:`_type_pandas` then finds nothing to change.
+    """
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    types = dict(EVENT_COLUMNS)
     for i, name in enumerate(table.column_names):
-        # Dictionary-encoding in Arrow is far cheaper than pandas' astype("category") on strings.
-        if name in VOCABULARY_COLUMNS and pa.types.is_string(table.schema.field(i).type):
-            table = table.set_column(i, name, pc.dictionary_encode(table.column(i)))
+        typ = table.schema.field(i).type
+        col = table.column(i)
+        if name in VOCABULARY_COLUMNS and pa.types.is_string(typ):
+            cats = pa.array(categories.get(name, []) if categories else [], pa.string())
+            idx = pc.index_in(col, value_set=cats) if len(cats) else None
+            if idx is not None and pc.sum(pc.is_null(idx)).as_py() == pc.sum(pc.is_null(col)).as_py():
+                chunks = [pa.DictionaryArray.from_arrays(c, cats) for c in
+                          (idx.chunks if isinstance(idx, pa.ChunkedArray) else [idx])]
+                table = table.set_column(i, name, pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())))
+            else:  # a value outside the known categories: _type_pandas adds it rather than lose it
+                table = table.set_column(i, name, pc.dictionary_encode(col))
+        elif types.get(name) == "date32" and pa.types.is_date(typ):
+            table = table.set_column(i, name, pc.cast(col, pa.timestamp("ns")))
 
     mapping = {pa.int8(): pd.Int64Dtype(), pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
@@ -822,7 +918,10 @@ def load_events(
     if output == "dask":
         return _dask_events(path, columns, filters, categories)
 
-    names = _dataset(path, file_format, types).schema.names
+    if file_format == "parquet":
+        names = _parquet_index(path)[0].schema.to_arrow_schema().names
+    else:
+        names = _dataset(path, file_format, types).schema.names
     cols = _check_columns(columns, names, "events")
     table = _scan(path, file_format, types, cols, filters)
     if output == "arrow":
@@ -834,7 +933,7 @@ def load_events(
             pl.col(c).cast(pl.Enum(categories[c])) for c in VOCABULARY_COLUMNS if c in frame.columns
         )
         return _label_frame(frame) if inter_labels else frame
-    df = _type_pandas(_arrow_to_pandas(table), categories)
+    df = _type_pandas(_arrow_to_pandas(table, categories), categories)
     return _label_frame(df) if inter_labels else df
 
 
@@ -888,7 +987,7 @@ def _read_row_groups(path: str, columns: list[str] | None, filters: _Filters,
         table = table.filter(expr)
     if columns is not None:
         table = table.select(columns)
-    return _type_pandas(_arrow_to_pandas(_conform(table, _events_types())), categories)
+    return _type_pandas(_arrow_to_pandas(_conform(table, _events_types()), categories), categories)
 
 
 def load_table(

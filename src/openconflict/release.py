@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 PACKAGE_NAME = "openconflict-events"
 DP_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
-ROW_GROUP = 65_536
+ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
 ZIP_LEVEL = 1
 GAZETTEER_CREDIT = {
     "title": "UCDP Georeferenced Event Dataset (GED): place coordinates (CC BY 4.0). Sundberg, Ralph and "
