@@ -189,7 +189,30 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
         pa.table({"c": table.column("country"), "d": table.column("event_date"), "n": number}),
         sort_keys=[("c", "ascending"), ("d", "ascending"), ("n", "ascending")],
     )
-    return table.take(order)
+    return _apply_order(table, order.to_numpy())
+
+
+MAX_RUNS = 4096
+
+
+def _apply_order(table: pa.Table, order: Any) -> pa.Table:
+    """``table.take(order)``, but as zero-copy slices when the order is a few ascending runs.
+
+    Curated files are usually already in order within a country, so the sorted table is a handful of
+    contiguous runs of the input; slicing them avoids copying every column of a million rows.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if len(order) == 0:
+        return table
+    breaks = np.flatnonzero(np.diff(order) != 1) + 1
+    if len(breaks) + 1 > MAX_RUNS:
+        return table.take(pa.array(order))
+    starts = np.concatenate([[0], breaks])
+    stops = np.concatenate([breaks, [len(order)]])
+    pieces = [table.slice(int(order[a]), int(b - a)) for a, b in zip(starts, stops, strict=True)]
+    return pa.concat_tables(pieces).combine_chunks()
 
 
 def _typed(curated_table: pa.Table, schema: Schema, name: str, extra: dict[str, Any] | None = None) -> pa.Table:
