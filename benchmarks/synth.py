@@ -22,7 +22,6 @@ Command line: ``python benchmarks/synth.py OUT_DIR --n 1000000 [--seed 0] [--inj
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import shutil
@@ -41,11 +40,13 @@ from openconflict.schema import Schema, load_schema
 
 #: Countries with real conflict-event traffic that have a bounding box in our vocabulary, in order of
 #: preference; the first ``n_countries`` that have a box are used.
-PREFERRED = (
-    "SYR IRQ YEM AFG PAK IND MMR NGA SDN SSD SOM ETH KEN COD CAF MLI BFA NER TCD CMR LBY EGY TUR UKR RUS "
-    "MEX COL VEN BRA PER CHL ARG PHL IDN THA BGD NPL IRN SAU ISR MOZ ZWE ZAF UGA BDI RWA HTI NIC GTM HND "
-    "ECU BOL DZA TUN MAR GEO ARM AZE"
-).split()
+PREFERRED = [
+    "SYR", "IRQ", "YEM", "AFG", "PAK", "IND", "MMR", "NGA", "SDN", "SSD", "SOM", "ETH", "KEN", "COD",
+    "CAF", "MLI", "BFA", "NER", "TCD", "CMR", "LBY", "EGY", "TUR", "UKR", "RUS", "MEX", "COL", "VEN",
+    "BRA", "PER", "CHL", "ARG", "PHL", "IDN", "THA", "BGD", "NPL", "IRN", "SAU", "ISR", "MOZ", "ZWE",
+    "ZAF", "UGA", "BDI", "RWA", "HTI", "NIC", "GTM", "HND", "ECU", "BOL", "DZA", "TUN", "MAR", "GEO",
+    "ARM", "AZE",
+]
 
 EVENT_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                  "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
@@ -57,7 +58,10 @@ EVENT_TYPE_P = {"Battles": 0.25, "Protests": 0.20, "Riots": 0.08, "Explosions/Re
                 "Violence against civilians": 0.15, "Strategic developments": 0.15}
 SCALES = ["Local", "Subnational", "National", "Regional", "International", "New media", "National-International"]
 TARGETED = "Civilians targeted"
-WRITE = pacsv.WriteOptions(quoting_style="needed")
+#: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
+#: Part of the cache key of generated trees: bump it whenever the generator's output changes.
+GENERATOR_VERSION = 3
+WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
 
 
 @dataclass
@@ -129,7 +133,10 @@ def _actors(countries: list[str]) -> tuple[list[tuple[str, int, str, str]], dict
 
 def _write(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path, WRITE)
+    with path.open("wb") as fh:
+        fh.write((",".join(table.column_names) + "\n").encode())
+        if table.num_rows:
+            pacsv.write_csv(table, fh, WRITE)
 
 
 def _strings(values: Any) -> pa.Array:
@@ -274,7 +281,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     fat = np.where(deadly, rng.geometric(0.35, n) - 1, 0)
     sub_col = pc.take(_strings(sub_names), pa.array(sub))
     a1_col = names_of(a1)
-    notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, " (generated, not reported)")
+    notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, " (generated; not reported)")
     tags = pc.if_else(pa.array(prot & (r < 0.5)), "crowd size=no report", "")
     stamps = _strings([f"2026-0{m}-15T12:00:00Z" for m in range(1, 10)])
     events = pa.table({
@@ -402,6 +409,16 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         bad_name = out / "events" / countries[0] / f"{START_YEAR}-13.csv"
         _write(events.slice(0, 0), bad_name)
         injected.append(Injected(f"{out.name}/events/{countries[0]}/{START_YEAR}-13.csv", 0, "file.name", ""))
+        # A folder named like a country code that is not one, and places of a country without a box.
+        _write(events.slice(0, 0), out / "events" / "ZZZ" / f"{START_YEAR}-01.csv")
+        injected.append(Injected(f"{out.name}/events/ZZZ/{START_YEAR}-01.csv", 0, "file.country", ""))
+        no_box = next(iso for iso in sorted(schema.countries) if schema.countries[iso].bbox is None)
+        _write(pa.table({c: _strings([v]) for c, v in (
+            ("location_id", f"{no_box}-synth-00001"), ("location", f"Synthetic Place 1 ({no_box})"),
+            ("admin1", "Synthetic Province 1"), ("admin2", ""), ("admin3", ""), ("latitude", "10.0000"),
+            ("longitude", "10.0000"), ("coordinate_source", "SYNTHETIC: injected"))}),
+            out / "locations" / f"{no_box}.csv")
+        injected.append(Injected(f"{out.name}/locations/{no_box}.csv", 2, "geo.no-bbox", "latitude"))
 
     summary = SynthSummary(str(out), n, seed, countries, F, len(actor_rows), C * L, n_src,
                            round(time.perf_counter() - t0, 3), injected)
@@ -453,14 +470,13 @@ def _inject_events(ctx: _Ctx) -> tuple[pa.Table, list[Injected], dict[int, list[
             ok &= et == event_type
         if empty_actor2:
             ok &= a2 == ""
-        cand = np.flatnonzero(ok)
-        while True:
-            i = int(ctx.rng.choice(cand))
+        for i in ctx.rng.permutation(np.flatnonzero(ok)).tolist():
             first_in_file = i == ctx.starts[ctx.file_id[i]]
             if i in used or (need_prev and (first_in_file or i - 1 in used)):
                 continue
             used.update({i, i - 1, i + 1} if need_prev else {i})
-            return i
+            return int(i)
+        raise ValueError(f"too few events to plant every error (no free {event_type or 'event'} row); use more events")
 
     def cell(i: int) -> dict[str, str]:
         return {c: ev.column(c)[i].as_py() for c in EVENT_COLUMNS}
@@ -582,7 +598,7 @@ def _inject_registry(table: pa.Table, file: str, root_name: str, plants: list[tu
 
 def ensure_tree(work: Path, n: int, seed: int = 0, *, inject_errors: bool = False) -> Path:
     """A cached synthetic tree under ``work`` (regenerated only when missing): returns its datasets dir."""
-    tag = f"n{n}-s{seed}" + ("-errors" if inject_errors else "")
+    tag = f"n{n}-s{seed}-g{GENERATOR_VERSION}" + ("-errors" if inject_errors else "")
     base = work / tag
     done = base / "COMPLETE"
     root = base / "datasets"
@@ -613,5 +629,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-_ = dt  # datetime kept for callers that pass dates; silence unused-import linters

@@ -1,0 +1,118 @@
+"""Benchmark 3, load: one country-year from a release, the way a researcher asks for it.
+
+Ours: ``openconflict.load_events(version, country=..., start=..., end=...)`` (pandas output, typed), which
+should prune Parquet row groups by their statistics (the file is sorted by country and date). Baselines:
+what a user does without us, ``pandas.read_csv`` of the release CSV and then the same filter, and the
+fastest tool we know, ``polars.scan_parquet`` with the filter, on the same Parquet file. All three must
+return the same number of rows; the benchmark checks it.
+
+The release is the one the build benchmark wrote for N events (built here when missing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_build import VERSION, build_once, release_dirs
+from benchmarks.common import BenchResult, Timing, measure, target
+from benchmarks.synth import pick_countries
+
+YEAR = 2020
+
+
+def _country_name(iso3: str) -> str:
+    from openconflict.schema import load_schema
+
+    return load_schema().countries[iso3].name
+
+
+def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: int = 0) -> BenchResult:
+    """Time a filtered load of one country-year against read_csv + filter and polars."""
+    result = BenchResult("load", n)
+    try:
+        import openconflict.loader  # noqa: F401
+        import openconflict.release  # noqa: F401
+    except ImportError as exc:
+        result.skipped = f"the build or the loader is not available yet ({exc})"
+        return result
+    releases, _ = release_dirs(work, n)
+    folder = releases / VERSION
+    if not (folder / "data" / "events.parquet").exists():
+        build_once(work, n, seed)
+    parquet, csv_path = folder / "data" / "events.parquet", folder / "data" / "events.csv"
+
+    from openconflict.schema import load_schema
+
+    iso3 = pick_countries(load_schema(), 50)[0]
+    name = _country_name(iso3)
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
+    result.extra["query"] = {"country": name, "start": str(start), "end": str(end), "release": str(folder)}
+
+    env = {"OPENCONFLICT_RELEASES": str(releases), "OPENCONFLICT_CACHE": str(work / "cache"),
+           "OPENCONFLICT_OFFLINE": "1"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        import openconflict
+
+        def ours(output: str = "pandas") -> Any:
+            return openconflict.load_events(VERSION, country=name, start=str(start), end=str(end), output=output)
+
+        import time
+
+        t0 = time.perf_counter()
+        first = ours()
+        cold = time.perf_counter() - t0
+        med, runs, df = measure(ours, repeats)
+        rows = len(df)
+        result.timings.append(Timing("openconflict.load_events (pandas)", med, runs, rows,
+                                     note=f"first call {cold * 1000:.0f} ms (imports, registry, categories)"))
+        med_a, runs_a, tab = measure(lambda: ours("arrow"), repeats)
+        result.timings.append(Timing("openconflict.load_events (arrow)", med_a, runs_a, tab.num_rows))
+        del first
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    import pandas as pd
+
+    def pandas_csv() -> Any:
+        frame = pd.read_csv(csv_path)
+        return frame[(frame["country"] == name) & (frame["event_date"] >= str(start)) & (frame["event_date"] <= str(end))]
+
+    med_pd, runs_pd, df_pd = measure(pandas_csv, csv_repeats)
+    result.timings.append(Timing("pandas.read_csv + filter", med_pd, runs_pd, len(df_pd)))
+
+    try:
+        import polars as pl
+    except ImportError:
+        pl = None
+    med_pl = None
+    if pl is not None:
+        def polars_scan() -> Any:
+            return (pl.scan_parquet(parquet)
+                    .filter((pl.col("country") == name) & pl.col("event_date").is_between(start, end))
+                    .collect())
+
+        med_pl, runs_pl, df_pl = measure(polars_scan, repeats, warmup=1)
+        result.timings.append(Timing("polars.scan_parquet + filter", med_pl, runs_pl, df_pl.height))
+    counts = {t.case: t.rows for t in result.timings}
+    result.extra["row_counts_agree"] = len(set(counts.values())) == 1
+    result.extra["row_counts"] = counts
+    result.extra["ratios"] = {"read_csv / ours": round(med_pd / med, 1)}
+    if med_pl:
+        result.extra["ratios"]["ours / polars"] = round(med / med_pl, 2)
+    result.targets += [
+        target("filtered load, median", med * 1000, 40.0, "ms"),
+        target("filtered load speed-up over read_csv + filter", med_pd / med, 15.0, "x", higher_is_better=True),
+        target("filtered load time / polars time", med / med_pl if med_pl else None, 3.0, "x"),
+        target("all three return the same rows", 1.0 if result.extra["row_counts_agree"] else 0.0, 1.0, "bool",
+               higher_is_better=True),
+    ]
+    return result

@@ -1,0 +1,337 @@
+"""Benchmark 1, validate: ``openconflict validate`` against the checkers a user would reach for.
+
+Why these baselines: frictionless-py is the reference implementation of the Table Schemas we publish, and
+jsonschema is what a JSON consumer would run against ``schema/event.schema.json``. Both check one row at a
+time in Python, so they run on a slice and are scaled linearly to N (the table says so). Speed is half of
+the story: the other half is which of the injected mistakes each one reports, so the benchmark also
+validates a tree with a known manifest of planted errors.
+
+How the baselines see the data:
+- frictionless: the curated events as one CSV (all event files joined, header once) in a Data Package with
+  the curated locations, so its foreign-key check on ``location_id`` runs; registries are validated file by
+  file with their own curated Table Schemas. A planted error counts as caught when frictionless reports any
+  error on that row.
+- jsonschema: each curated event becomes a released record (joined with the registries in plain Python,
+  as a user would) and is checked with ``Draft202012Validator`` and a format checker. Only events can be
+  expressed this way; a planted error counts as caught when its event's record is invalid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import REPO, BenchResult, Timing, measure, openconflict_cmd, run_measured, target
+from benchmarks.synth import EVENT_COLUMNS, ensure_tree
+
+FRICTIONLESS_SLICE = 50_000
+JSONSCHEMA_SLICE = 20_000
+
+
+def _event_files(root: Path) -> list[Path]:
+    return sorted((root / "events").glob("*/*.csv"))
+
+
+def _join_csv(files: Iterable[Path], out: Path, limit: int | None = None) -> list[tuple[str, int]]:
+    """Concatenate CSV files (header once) into ``out``; returns, per data row, its (file, line) origin."""
+    origin: list[tuple[str, int]] = []
+    header_written = False
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        for path in files:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not lines:
+                continue
+            if not header_written:
+                fh.write(lines[0])
+                header_written = True
+            shown = f"{path.parents[2].name}/{path.relative_to(path.parents[2])}"
+            for k, line in enumerate(lines[1:], start=2):
+                if not line.endswith("\n"):
+                    line += "\n"
+                fh.write(line)
+                origin.append((shown, k))
+                if limit is not None and len(origin) >= limit:
+                    return origin
+    return origin
+
+
+def _curated_schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((REPO / "schema" / "curated" / f"{name}.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def _frictionless_package(folder: Path, events_csv: Path, locations_csv: Path) -> Path:
+    """A Data Package descriptor for the joined events and locations (relative paths: frictionless insists)."""
+    desc = {"name": "openconflict-benchmark", "resources": [
+        {"name": "events", "path": events_csv.name, "format": "csv", "schema": _curated_schema("events")},
+        {"name": "locations", "path": locations_csv.name, "format": "csv", "schema": _curated_schema("locations")},
+    ]}
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(desc), encoding="utf-8")
+    return path
+
+
+def _frictionless_rows(report: Any, task_name: str) -> set[int]:
+    rows: set[int] = set()
+    for task in report.tasks:
+        if task.name != task_name:
+            continue
+        for err in task.errors:
+            row = getattr(err, "row_number", None)
+            if row is not None:
+                rows.add(int(row))
+    return rows
+
+
+def frictionless_time(root: Path, folder: Path, slice_n: int, repeats: int = 1) -> tuple[list[float], dict[str, Any]]:
+    """Wall seconds (one per repeat) frictionless needs for ``slice_n`` events in a package with the
+    locations, and details (per-task seconds of the median run, so the events part can be scaled)."""
+    from frictionless import Package
+
+    folder.mkdir(parents=True, exist_ok=True)
+    events_csv, locations_csv = folder / "events.csv", folder / "locations.csv"
+    origin = _join_csv(_event_files(root), events_csv, limit=slice_n)
+    _join_csv(sorted((root / "locations").glob("*.csv")), locations_csv)
+    descriptor = _frictionless_package(folder, events_csv, locations_csv)
+    runs: list[tuple[float, dict[str, float], int]] = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        report = Package(str(descriptor)).validate()
+        wall = time.perf_counter() - t0
+        tasks = {t.name: float(t.stats.get("seconds") or 0.0) for t in report.tasks}
+        runs.append((wall, tasks, int(report.stats.get("errors", 0))))
+    walls = [r[0] for r in runs]
+    median = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+    return walls, {"rows": len(origin), "task_seconds": median[1], "errors": median[2]}
+
+
+# -- jsonschema: curated rows -> released records, the way a user without our build would do it --------
+
+class RecordBuilder:
+    """Builds released-event dicts from curated rows with plain-Python joins against the registries."""
+
+    def __init__(self, curated: Any) -> None:
+        from openconflict.schema import load_schema
+
+        schema = load_schema()
+        self.schema = schema
+        t = curated.tables
+        actors = t["actors"].table.select(["actor", "actor_type"]).to_pylist()
+        self.actor_type = {a["actor"]: a["actor_type"] for a in actors}
+        self.locations = {r["location_id"]: r for r in t["locations"].table.drop(["_file", "_line"]).to_pylist()}
+        self.sources = {r["source_id"]: r for r in t["sources"].table.drop(["_file", "_line"]).to_pylist()}
+        self.disorder = {e.sub_event_type: e.disorder_type for e in schema.event_types}
+
+    @staticmethod
+    def _int(v: str) -> Any:
+        try:
+            return int(v)
+        except (TypeError, ValueError):
+            return v
+
+    @staticmethod
+    def _num(v: Any) -> Any:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return v
+
+    def record(self, row: dict[str, str]) -> dict[str, Any]:
+        iso3 = row["event_id"][:3]
+        country = self.schema.countries.get(iso3)
+        loc = self.locations.get(row["location_id"], {})
+        srcs = [self.sources.get(s, {}) for s in row["source_ids"].split("; ") if s]
+        t1 = self._int(self.actor_type.get(row["actor1"], ""))
+        t2 = self._int(self.actor_type.get(row["actor2"], "0")) if row["actor2"] else 0
+        if isinstance(t1, int) and isinstance(t2, int):
+            interaction: Any = t1 * 10 if t2 == 0 else min(t1, t2) * 10 + max(t1, t2)
+        else:
+            interaction = None
+        try:
+            ts: Any = int(dt.datetime.strptime(row["updated"], "%Y-%m-%dT%H:%M:%SZ")
+                          .replace(tzinfo=dt.UTC).timestamp())
+        except ValueError:
+            ts = row["updated"]
+
+        def opt(v: str | None) -> str | None:
+            return v or None
+
+        return {
+            "event_id_cnty": row["event_id"], "event_date": row["event_date"],
+            "year": self._int(row["event_date"][:4]), "time_precision": self._int(row["time_precision"]),
+            "disorder_type": self.disorder.get(row["sub_event_type"], ""),
+            "event_type": row["event_type"], "sub_event_type": row["sub_event_type"],
+            "actor1": row["actor1"], "assoc_actor_1": opt(row["assoc_actor_1"]), "inter1": t1,
+            "actor2": opt(row["actor2"]), "assoc_actor_2": opt(row["assoc_actor_2"]), "inter2": t2,
+            "interaction": interaction, "civilian_targeting": opt(row["civilian_targeting"]),
+            "iso": country.iso_numeric if country else None, "region": country.region if country else None,
+            "country": country.name if country else None,
+            "admin1": loc.get("admin1"), "admin2": opt(loc.get("admin2")), "admin3": opt(loc.get("admin3")),
+            "location": loc.get("location"), "latitude": self._num(loc.get("latitude")),
+            "longitude": self._num(loc.get("longitude")), "geo_precision": self._int(row["geo_precision"]),
+            "source": "; ".join(dict.fromkeys(s.get("publisher", "") for s in srcs)),
+            "source_scale": "-".join(dict.fromkeys(s.get("source_scale", "") for s in srcs)),
+            "notes": row["notes"], "fatalities": self._int(row["fatalities"]), "tags": opt(row["tags"]),
+            "timestamp": ts, "iso3": iso3, "location_id": row["location_id"], "source_ids": row["source_ids"],
+            "source_urls": "; ".join(s.get("url", "") for s in srcs),
+        }
+
+
+def _json_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((REPO / "schema" / "event.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def jsonschema_time(curated: Any, slice_n: int) -> tuple[float, float, int]:
+    """(seconds to build ``slice_n`` records, seconds to validate them, invalid records)."""
+    rows = curated.tables["events"].table.select(EVENT_COLUMNS).slice(0, slice_n).to_pylist()
+    t0 = time.perf_counter()
+    builder = RecordBuilder(curated)
+    records = [builder.record(r) for r in rows]
+    build_s = time.perf_counter() - t0
+    validator = _json_validator()
+    t0 = time.perf_counter()
+    invalid = sum(1 for r in records if not validator.is_valid(r))
+    return build_s, time.perf_counter() - t0, invalid
+
+
+# -- detection --------------------------------------------------------------------------------------
+
+def detection(err_root: Path, work: Path) -> dict[str, Any]:
+    """Which injected errors each checker reports: ours by (file, line, rule), baselines by row."""
+    from openconflict.validate import validate
+
+    manifest = json.loads((err_root.parent / "manifest.json").read_text(encoding="utf-8"))
+    injected = manifest["injected"]
+    report, curated = validate([err_root])
+    ours = {(p.file, p.line, p.rule) for p in report.problems}
+    ours_caught = [(i["file"], i["line"], i["rule"]) in ours for i in injected]
+
+    # frictionless: events of the affected files joined, in a package with all locations; registries alone.
+    from frictionless import Package, Resource, Schema
+
+    folder = work / "frictionless-errors"
+    folder.mkdir(parents=True, exist_ok=True)
+    root_name = err_root.name
+    ev_files = sorted({i["file"] for i in injected if i["file"].startswith(f"{root_name}/events/")})
+    ev_paths = [err_root.parent / f for f in ev_files if (err_root.parent / f).exists()]
+    origin = _join_csv(ev_paths, folder / "events.csv")
+    _join_csv(sorted((err_root / "locations").glob("*.csv")), folder / "locations.csv")
+    fl_report = Package(str(_frictionless_package(folder, folder / "events.csv", folder / "locations.csv"))).validate()
+    flagged: set[tuple[str, int]] = {origin[r - 2] for r in _frictionless_rows(fl_report, "events") if r - 2 < len(origin)}
+    registry_files = {f"{root_name}/actors.csv": "actors", f"{root_name}/sources.csv": "sources",
+                      f"{root_name}/deletions.csv": "deletions"}
+    registry_files.update({f"{root_name}/locations/{p.name}": "locations" for p in (err_root / "locations").glob("*.csv")})
+    for shown, table in registry_files.items():
+        if not any(i["file"] == shown for i in injected):
+            continue
+        path = err_root.parent / shown
+        res = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(_curated_schema(table)))
+        rep = res.validate()
+        for task in rep.tasks:
+            for err in task.errors:
+                row = getattr(err, "row_number", None)
+                if row is not None:
+                    flagged.add((shown, int(row)))
+    fl_caught = [(i["file"], i["line"]) in flagged for i in injected]
+
+    # jsonschema: the record of each injected event row.
+    ev = curated.tables["events"]
+    files = ev.table.column("_file").to_pylist()
+    lines = ev.table.column("_line").to_pylist()
+    where = {(ev.files[f], ln): k for k, (f, ln) in enumerate(zip(files, lines, strict=True))}
+    builder = RecordBuilder(curated)
+    validator = _json_validator()
+    js_caught = []
+    for i in injected:
+        k = where.get((i["file"], i["line"]))
+        if k is None:
+            js_caught.append(False)
+            continue
+        row = ev.table.select(EVENT_COLUMNS).slice(k, 1).to_pylist()[0]
+        js_caught.append(not validator.is_valid(builder.record(row)))
+
+    rows = []
+    for i, a, b, c in zip(injected, ours_caught, fl_caught, js_caught, strict=True):
+        rows.append({**i, "openconflict": a, "frictionless": b, "jsonschema": c})
+    by_rule: dict[str, dict[str, int]] = {}
+    for r in rows:
+        d = by_rule.setdefault(r["rule"], {"injected": 0, "openconflict": 0, "frictionless": 0, "jsonschema": 0})
+        d["injected"] += 1
+        for tool in ("openconflict", "frictionless", "jsonschema"):
+            d[tool] += int(r[tool])
+    return {
+        "injected": len(rows),
+        "caught": {t: sum(int(r[t]) for r in rows) for t in ("openconflict", "frictionless", "jsonschema")},
+        "by_rule": by_rule,
+        "missed_by_openconflict": [r for r in rows if not r["openconflict"]],
+        "errors_reported": len(report.errors),
+        "warnings_reported": len(report.warnings),
+    }
+
+
+def run(n: int, work: Path, *, repeats: int = 3, seed: int = 0, fl_slice: int = FRICTIONLESS_SLICE,
+        js_slice: int = JSONSCHEMA_SLICE) -> BenchResult:
+    """Time our validator (in process and CLI) and the baselines on N events; check detection."""
+    from openconflict.validate import validate
+
+    result = BenchResult("validate", n)
+    t0 = time.perf_counter()
+    root = ensure_tree(work, n, seed)
+    err_root = ensure_tree(work, n, seed, inject_errors=True)
+    result.extra["generate_s"] = round(time.perf_counter() - t0, 2)
+
+    med, runs, (report, curated) = measure(lambda: validate([root]), repeats)
+    result.timings.append(Timing("openconflict validate (in process)", med, runs, n))
+    result.extra["clean_tree"] = {"errors": len(report.errors), "warnings": len(report.warnings)}
+    cli = [*openconflict_cmd(), "validate", str(root), "--quiet"]
+
+    # Timed inside a wrapper process (its own start-up excluded), which also reports the peak memory.
+    walls, peaks, summary = [], [], ""
+    for _ in range(max(1, repeats)):
+        out = run_measured(cli)
+        if out.rc != 0:
+            raise RuntimeError(f"validate CLI failed on the clean tree: {out.stdout[-500:]} {out.stderr[-500:]}")
+        walls.append(round(out.wall, 4))
+        peaks.append(out.peak_mb)
+        summary = out.stdout.strip()
+    med_cli = statistics.median(walls)
+    result.timings.append(Timing("openconflict validate (CLI, end to end)", med_cli, walls, n,
+                                 peak_mb=round(max(peaks), 1), note=summary))
+
+    fl_n = min(fl_slice, n)
+    fl_walls, fl_info = frictionless_time(root, work / "frictionless-slice", fl_n, repeats)
+    fl_wall = sorted(fl_walls)[len(fl_walls) // 2]
+    ev_s = fl_info["task_seconds"].get("events", fl_wall)
+    fl_scaled = fl_wall + ev_s * (n / fl_n - 1)
+    result.extra["frictionless_slice"] = {**fl_info, "walls": [round(w, 3) for w in fl_walls]}
+    result.timings.append(Timing("frictionless validate (package: events + locations)", fl_scaled,
+                                 [round(w, 4) for w in fl_walls],
+                                 n, scaled_from=fl_n, note="events task scaled linearly"))
+    js_n = min(js_slice, n)
+    build_s, js_s, invalid = jsonschema_time(curated, js_n)
+    result.timings.append(Timing("jsonschema Draft202012 per record", js_s * n / js_n, [round(js_s, 4)], n,
+                                 scaled_from=js_n, note=f"building the records took another {build_s * n / js_n:.1f} s at N (not counted); "
+                                 f"{invalid} invalid"))
+    det = detection(err_root, work)
+    result.extra["detection"] = det
+    ratio = fl_scaled / med_cli
+    result.extra["ratios"] = {"frictionless / openconflict CLI": round(ratio, 1),
+                              "frictionless / openconflict in process": round(fl_scaled / med, 1),
+                              "jsonschema / openconflict CLI": round(js_s * n / js_n / med_cli, 1)}
+    result.targets += [
+        target(f"validate {n:,} events end to end", med_cli, 5.0, "s",
+               note="" if n >= 1_000_000 else "the 5 s target is set for 1,000,000 events"),
+        target("validate speed-up over frictionless", ratio, 10.0, "x", higher_is_better=True),
+        target("injected errors caught by openconflict", det["caught"]["openconflict"], det["injected"], "errors",
+               higher_is_better=True),
+        target("clean synthetic tree: errors + warnings", len(report.problems), 0, "problems"),
+    ]
+    return result
