@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 KEY = "event_id_cnty"
-#: Columns whose change is a correction of the event (patch); timestamp follows any correction.
+#: Columns left out of the diff: the timestamp moves whenever a record is touched and is no correction itself.
 IGNORED_IN_DIFF = {"timestamp"}
 
 
@@ -55,7 +55,13 @@ class ReleaseDiff:
     modified: int = 0
     deleted: int = 0
     schema_changes: list[SchemaChange] = field(default_factory=list)
-    vanished: list[str] = field(default_factory=list)  # ids gone without a tombstone
+
+    def ids(self, change: str) -> list[str]:
+        """Event ids with the given change ('added', 'modified' or 'deleted')."""
+        import pyarrow.compute as pc
+
+        mask = pc.equal(self.changes.column("change"), change)
+        return sorted(set(self.changes.column("event_id").filter(mask).to_pylist()))
 
     @property
     def required(self) -> str:
@@ -77,11 +83,10 @@ class ReleaseDiff:
 
 
 def _as_text(arr: Any) -> Any:
+    """Old and new values are stored as text so that one changes table holds every column's type."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_floating(arr.type):
-        return pc.cast(arr, pa.string())
     return pc.cast(arr, pa.string())
 
 

@@ -315,7 +315,6 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
     Raises :class:`BuildError` (having written nothing) on validation errors, an existing version, or a
     version number that understates the change.
     """
-    import pyarrow as pa
 
     schema = schema or load_schema()
     root, releases_dir = Path(root), Path(releases_dir)
@@ -348,10 +347,8 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
     if prev_fields is not None:
         diff.schema_changes = diff_schemas(prev_fields, _table_schema(schema, "events")["fields"])
     if prev_events is not None:
-        deleted = set(pa.table({"e": diff.changes.column("event_id"), "c": diff.changes.column("change")})
-                      .filter(pa.compute.equal(diff.changes.column("change"), "deleted")).column("e").to_pylist())
         tombstones = set(registries["deletions"].column("event_id").to_pylist())
-        vanished = sorted(deleted - tombstones)
+        vanished = [e for e in diff.ids("deleted") if e not in tombstones]
         if vanished:
             raise BuildError("events missing without a tombstone in deletions.csv: " + ", ".join(vanished[:20])
                              + (" …" if len(vanished) > 20 else ""))
