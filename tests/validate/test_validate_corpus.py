@@ -105,6 +105,12 @@ CASES: list[Case] = [
     Case("required fatalities empty", cell(ACT, 2, "fatalities", ""), [E(EV10, 2, "value.required")]),
     Case("required source title empty", cell(SRC_REL, 3, "title", ""), [E(SOURCES, 3, "value.required")]),
     Case("text in fatalities", cell(ACT, 2, "fatalities", "three"), [E(EV10, 2, "value.type")]),
+    # A number where text belongs is an error wherever the text is a code or a name from a registry.
+    Case("a number where the event type belongs", cell(ACT, 2, "event_type", "1"),
+         [E(EV10, 2, "value.enum")]),
+    Case("a number where an actor name belongs", cell(ACT, 2, "actor1", "42"), [E(EV10, 2, "ref.actor")]),
+    Case("a number where a language code belongs", cell(SRC_REL, 2, "language", "12"),
+         [E(SOURCES, 2, "value.pattern")]),
     Case("decimal in fatalities", cell(ACT, 2, "fatalities", "2.5"), [E(EV10, 2, "value.type")]),
     Case("text in actor_type", cell(ACTORS_REL, 3, "actor_type", "two"), [E(ACTORS, 3, "value.type")]),
     Case("text in latitude", cell(LOC_REL, 2, "latitude", "north"), [E(LOC, 2, "value.type")]),
