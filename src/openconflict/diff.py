@@ -19,10 +19,19 @@ IGNORED_IN_DIFF = {"timestamp"}
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    parts = text.split(".")
-    if len(parts) != 3 or not all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts):
+    """A release version: plain MAJOR.MINOR.PATCH, parsed by the registry's semver rules.
+
+    Releases are never pre-releases and carry no build metadata, so those forms are refused here.
+    """
+    from .registry import Version
+
+    try:
+        v = Version.parse(text)
+    except ValueError:
+        v = None
+    if v is None or v.pre or text != text.strip() or "+" in text:
         raise ValueError(f"not a semantic version X.Y.Z: {text!r}")
-    return int(parts[0]), int(parts[1]), int(parts[2])
+    return v.major, v.minor, v.patch
 
 
 def bump_kind(old: str, new: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import cache
 from .curated import read_curated
 from .derive import derive_events, derive_registries
 from .diff import RANK, ReleaseDiff, bump_kind, diff_events, diff_schemas, parse_version
@@ -78,11 +78,7 @@ def sha256_file(path: Path) -> str:
     st = path.stat()
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        _HASHES[key] = h.hexdigest()
+        _HASHES[key] = cache.sha256_file(path)
     return _HASHES[key]
 
 
