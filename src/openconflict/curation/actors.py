@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .translit import ARTICLES, skeleton, words
+from .translit import ARTICLES, coverage, skeleton, words
 from .tree import Tree, read_rows
 
 SHORT = 3
@@ -90,7 +90,9 @@ def search(query: str, actors: list[Actor], *, limit: int = 10,
             offer(k, 100.0)
     if len(q.replace(" ", "")) > SHORT:
         for _, score, k in process.extract(q, normals, scorer=fuzz.WRatio, limit=None, score_cutoff=min_score):
-            offer(k, min(score, 99.0))  # only an exact name scores 100
+            score = min(score, coverage(q, normals[k]), 99.0)  # only an exact name scores 100
+            if score >= min_score:
+                offer(k, score)
         q_skel = skeleton(query)
         skels = [skeleton(n) for _, n in keys]
         for _, score, k in process.extract(q_skel, skels, scorer=fuzz.token_sort_ratio, limit=None,

@@ -14,7 +14,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .gazetteer import GazetteerRow, four_decimals, read_gazetteer
-from .translit import fold, skeleton
+from .translit import coverage, fold, skeleton
 from .tree import Tree, read_rows
 
 SKELETON_WEIGHT = 0.95
@@ -95,7 +95,9 @@ def search(query: str, places: list[Place], *, limit: int = 10,
     skels = [skeleton(p.name) for p in places]
     scores: dict[int, float] = {}
     for _, score, i in process.extract(q_fold, folded, scorer=fuzz.WRatio, limit=None, score_cutoff=min_score):
-        scores[i] = score
+        score = min(score, coverage(q_fold, folded[i]))
+        if score >= min_score:
+            scores[i] = score
     cutoff = min_score / SKELETON_WEIGHT
     if q_skel:
         for _, score, i in process.extract(q_skel, skels, scorer=fuzz.token_sort_ratio, limit=None,

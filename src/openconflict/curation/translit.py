@@ -78,3 +78,17 @@ def _skeleton_word(word: str) -> str:
 def skeleton(text: str) -> str:
     """The consonant skeleton of the folded name: 'Tel Jabin' and 'Tall Jibbin' both give 'tl jbn'."""
     return " ".join(_skeleton_word(w) for w in fold(text).split())
+
+
+def coverage(query: str, candidate: str) -> float:
+    """How well every word of ``query`` is matched by some word of ``candidate`` (0-100, mean over words).
+
+    Why: rapidfuzz's weighted ratio rewards one shared word ("Brigade", "Tall") however much of the query
+    stays unmatched; a candidate's fuzzy score is capped by this coverage so a query's other words count.
+    """
+    from rapidfuzz import fuzz, process
+
+    q_words, c_words = query.split(), candidate.split()
+    if not q_words or not c_words:
+        return 0.0
+    return sum(process.extractOne(w, c_words, scorer=fuzz.ratio)[1] for w in q_words) / len(q_words)
