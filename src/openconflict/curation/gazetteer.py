@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from ..errors import CurationError
-from .translit import fold, strip_accents
+from .translit import fold, skeleton, strip_accents
 from .tree import read_rows
 
 COLUMNS = ("ucdp_place", "admin1", "admin2", "latitude", "longitude")
@@ -110,9 +110,13 @@ def learn_spelling(gazetteer: list[GazetteerRow], locations: list[dict[str, str]
 
 
 def find_rows(gazetteer: list[GazetteerRow], name: str, admin1: str | None = None) -> list[GazetteerRow]:
-    """Rows whose UCDP name, or name without feature type, equals ``name`` after folding (optionally in admin1)."""
+    """Rows whose UCDP name (with or without feature type) equals ``name`` after folding, else whose
+    consonant skeleton does; optionally only those in ``admin1``."""
     wanted = fold(name)
     hits = [g for g in gazetteer if fold(g.place) == wanted or fold(g.name) == wanted]
+    if not hits:  # another transliteration of the same name ("Tel Jabin" for "Tall Jibbin")
+        bones = skeleton(name)
+        hits = [g for g in gazetteer if bones and skeleton(g.name) == bones]
     exact = [g for g in hits if g.place.casefold() == name.strip().casefold()]
     hits = exact or hits
     if admin1:

@@ -109,6 +109,9 @@ def append_row(path: Path, columns: list[str], row: dict[str, str]) -> Appended:
     text = format_row([row.get(c, "") for c in header], style)
     sep = b"\r" if style.newline == "\r" else b"\n"
     line = prefix.count(sep) + 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, prefix + text.encode("utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, prefix + text.encode("utf-8"))
+    except OSError as exc:
+        raise CurationError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
     return Appended(path, line, created, text.rstrip("\r\n"))
