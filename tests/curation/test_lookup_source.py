@@ -103,3 +103,9 @@ def test_slug_words() -> None:
     assert slug_words(BASE) == "aleppo strikes kill"
     assert slug_words("https://x.org/a/b-c-d.html?x=1") == "b c d"
     assert slug_words("https://x.org/?p=1") == ""
+
+
+def test_text_that_is_no_url_is_no_crash() -> None:
+    assert url_key("[") == "[" and slug_words("http://[/a-b-c") == ""
+    result = invoke("lookup", "source", "http://[oops/aleppo-in-turmoil-as-clashes", "--datasets", DATASETS)
+    assert "Traceback" not in result.output and result.exit_code in (0, 1)

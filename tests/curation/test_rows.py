@@ -98,3 +98,11 @@ def test_odd_bytes_and_formula_like_values_are_written_as_given(tmp_path: Path) 
     path.write_bytes(b"a,b,c\n")
     append_row(path, COLS, {"a": "=1+1", "b": "tab\there", "c": "Ḥalab ‘quoted’"})
     assert parsed(path)[-1] == ["=1+1", "tab\there", "Ḥalab ‘quoted’"]
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_a_lone_carriage_return_in_a_value_is_quoted_not_a_row_break(tmp_path: Path, newline: bytes) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c" + newline)
+    append_row(path, COLS, {"a": "one\rtwo", "b": "x\ny"})
+    assert parsed(path) == [COLS, ["one\rtwo", "x\ny", ""]]

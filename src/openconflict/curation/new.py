@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,9 +90,12 @@ def _verdict(work: Tree, appended: Appended) -> tuple[list[Problem], int]:
     return mine, others
 
 
-def _commit(tree: Tree, table: str, rel: str, make_row: object, dry_run: bool) -> Outcome:
+RowMaker = Callable[[Tree], tuple[str, dict[str, str]]]
+
+
+def _commit(tree: Tree, table: str, rel: str, make_row: RowMaker, dry_run: bool) -> Outcome:
     with _working_tree(tree, dry_run) as work:
-        key, row = make_row(work)  # type: ignore[operator]
+        key, row = make_row(work)
         appended = append_row(work.root / rel, _columns(table), row)
         shown = tree.shown(tree.root / rel)
         problems, others = _verdict(work, appended)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from ..errors import CurationError
 from .gazetteer import GazetteerRow, four_decimals, read_gazetteer
 from .translit import coverage, fold, skeleton
 from .tree import Tree, read_rows
@@ -63,7 +64,7 @@ def location_places(tree: Tree) -> list[Place]:
 def _same_point(a_lat: str, a_lon: str, b_lat: str, b_lon: str) -> bool:
     try:
         return four_decimals(a_lat) == four_decimals(b_lat) and four_decimals(a_lon) == four_decimals(b_lon)
-    except Exception:  # noqa: BLE001 - a malformed coordinate simply does not match
+    except CurationError:  # a malformed coordinate simply does not match
         return False
 
 

@@ -75,8 +75,10 @@ def read_header(path: Path) -> list[str]:
 def format_row(values: list[str], style: Style) -> str:
     buf = io.StringIO()
     quoting = csv.QUOTE_ALL if style.quote_all else csv.QUOTE_MINIMAL
-    csv.writer(buf, lineterminator=style.newline, quoting=quoting).writerow(values)
-    return buf.getvalue()
+    # The csv module quotes a cell holding a character of the line terminator; with "\n" alone a lone "\r"
+    # would go out unquoted and split the row. Write with "\r\n" (quotes both), then end the row in style.
+    csv.writer(buf, lineterminator="\r\n", quoting=quoting).writerow(values)
+    return buf.getvalue()[:-2] + style.newline
 
 
 def append_row(path: Path, columns: list[str], row: dict[str, str]) -> Appended:

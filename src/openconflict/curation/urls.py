@@ -34,8 +34,11 @@ def url_key(url: str) -> str:
     text = url.strip()
     if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         text = "http://" + text  # a link copied without its scheme
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # not a URL at all (an unbalanced "[" host): compare it as written
+        return url.strip()
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
             host = host[len(prefix):]
@@ -70,7 +73,10 @@ def _safe_port(parts: object) -> bool:
 
 def slug_words(url: str) -> str:
     """The words of a URL's last meaningful path segment ("aleppo-in-turmoil-as" -> "aleppo in turmoil as")."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
     segments = [unquote(s) for s in parts.path.split("/") if s and s.lower() != "amp"]
     for seg in reversed(segments):
         seg = re.sub(r"\.(html?|php|aspx?)$", "", seg, flags=re.IGNORECASE)
