@@ -109,3 +109,13 @@ def event_args(root: Path, date: str = "2015-10-20", **extra: str) -> list[str]:
     for k, v in extra.items():
         args += [f"--{k.replace('_', '-')}", v]
     return args
+
+
+def drop_locations_citing(root: Path, coordinate_source: str) -> None:
+    """Remove from a copied tree every location citing ``coordinate_source``, so a test may add it anew
+    whatever the real tree holds by then."""
+    path = root / "locations" / "SYR.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    path.write_text(csv_text(COLUMNS["locations"], [r for r in rows if r["coordinate_source"] != coordinate_source]),
+                    encoding="utf-8")

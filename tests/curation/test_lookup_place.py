@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from curation_fixtures import DATASETS, GAZETTEER, RELEASES, SEED_REPORT, invoke
+from curation_fixtures import DATASETS, GAZETTEER, RELEASES, SEED_REPORT, drop_locations_citing, invoke
 
 from openconflict.curation.places import load_places, search
 from openconflict.curation.tree import GAZETTEER_NAME, default_gazetteer, open_tree
@@ -78,8 +78,9 @@ def test_text_output_names_id_admin_coordinates_and_source() -> None:
     assert len(result.output.splitlines()) == 2
 
 
-def test_a_gazetteer_place_not_yet_curated_says_so() -> None:
-    result = invoke("lookup", "place", "Kafr Hamra", "--datasets", DATASETS, "--gazetteer", GAZETTEER)
+def test_a_gazetteer_place_not_yet_curated_says_so(real_copy: Path) -> None:
+    drop_locations_citing(real_copy, "UCDP GED gazetteer: Kafr Hamrah village")
+    result = invoke("lookup", "place", "Kafr Hamra", "--datasets", real_copy, "--gazetteer", GAZETTEER)
     assert result.exit_code == 0
     assert "[gazetteer]  Kafr Hamrah village" in result.output.splitlines()[0]
     assert "not yet a location" in result.output.splitlines()[0]

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from curation_fixtures import GAZETTEER, invoke, tree_digest
+from curation_fixtures import GAZETTEER, drop_locations_citing, invoke, tree_digest
 
 from openconflict.curation.gazetteer import four_decimals, plain_admin
 from openconflict.validate import validate
@@ -77,6 +77,7 @@ def test_a_source_needs_a_real_publication_date(real_copy: Path) -> None:
 
 
 def test_a_gazetteer_place_brings_rounded_coordinates_our_admin_names_and_its_citation(real_copy: Path) -> None:
+    drop_locations_citing(real_copy, "UCDP GED gazetteer: Kafr Hamrah village")
     result = invoke("new", "location", "--datasets", real_copy, "--gazetteer", GAZETTEER, "--from-gazetteer", "Kafr Hamra")
     assert result.exit_code == 0, result.output
     row = last_row(real_copy / "locations" / "SYR.csv")
@@ -109,7 +110,8 @@ def test_two_places_of_one_name_must_be_told_apart(real_copy: Path) -> None:
 
 
 def test_a_report_spelling_finds_its_gazetteer_row(real_copy: Path) -> None:
-    result = invoke("new", "location", "--datasets", real_copy, "--gazetteer", GAZETTEER, "--from-gazetteer", "Tel Jabin")
+    result = invoke("new", "location", "--datasets", real_copy, "--gazetteer", GAZETTEER, "--from-gazetteer", "Tel Jabin",
+                    "--admin1", "aleppo governorate")
     assert result.exit_code == 1 and "Tall Jibbin town is already the location SYR-tall-jibbin" in result.output
 
 
@@ -150,3 +152,12 @@ def test_a_location_in_a_new_country_file(real_copy: Path) -> None:
                                             ("Ras al Ayn district", "Ras al Ayn")])
 def test_plain_admin_rule(ucdp: str, ours: str) -> None:
     assert plain_admin(ucdp) == ours
+
+
+def test_an_admin_name_given_to_pick_the_row_takes_our_spelling(real_copy: Path) -> None:
+    drop_locations_citing(real_copy, "UCDP GED gazetteer: Kafr Hamrah village")
+    result = invoke("new", "location", "--datasets", real_copy, "--gazetteer", GAZETTEER, "--from-gazetteer",
+                    "Kafr Hamrah village", "--admin1", "ALEPPO GOVERNORATE", "--admin2", "Jabal Saman district")
+    assert result.exit_code == 0, result.output
+    row = last_row(real_copy / "locations" / "SYR.csv")
+    assert (row["admin1"], row["admin2"]) == ("Aleppo", "Jabal Saman")

@@ -25,10 +25,11 @@ from .. import config
 from ..errors import CurationError
 from ..files import locked
 from ..report import Problem
-from .gazetteer import find_rows, four_decimals, learn_spelling, read_gazetteer
+from .gazetteer import find_rows, four_decimals, learn_spelling, plain_admin, read_gazetteer
 from .ids import next_event_id, publisher_key, publisher_keys, slug, source_id
 from .rows import Appended, append_row
 from .sources import read_sources, same_url
+from .translit import fold
 from .tree import Tree, read_rows
 
 LOCK_NAME = ".curation.lock"
@@ -226,5 +227,7 @@ def _fill_from_gazetteer(fields: dict[str, str], name: str, gazetteer: Path | No
     fields.update({"latitude": lat, "longitude": lon, "coordinate_source": g.source})
     fields.setdefault("location", "")
     fields["location"] = fields["location"] or g.name
-    fields["admin1"] = fields.get("admin1") or admin1
-    fields["admin2"] = fields.get("admin2") or admin2
+    for column, ours in (("admin1", admin1), ("admin2", admin2)):
+        given = fields.get(column, "")
+        # A name given only to pick the row ("Aleppo Governorate", "aleppo") takes our spelling.
+        fields[column] = ours if not given or fold(plain_admin(given)) == fold(ours) else given
