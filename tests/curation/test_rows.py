@@ -106,3 +106,42 @@ def test_a_lone_carriage_return_in_a_value_is_quoted_not_a_row_break(tmp_path: P
     path.write_bytes(b"a,b,c" + newline)
     append_row(path, COLS, {"a": "one\rtwo", "b": "x\ny"})
     assert parsed(path) == [COLS, ["one\rtwo", "x\ny", ""]]
+
+
+APPEND_FOREVER = """
+import sys
+from pathlib import Path
+from openconflict.curation.rows import append_row
+path = Path(sys.argv[1])
+n = 0
+while True:
+    n += 1
+    append_row(path, ["a", "b", "c"], {"a": str(n), "b": "SYNTHETIC " * 50, "c": "end"})
+    print(n, flush=True)
+"""
+
+
+def test_a_killed_append_leaves_whole_rows_only(tmp_path: Path) -> None:
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = Path(__file__).resolve().parents[2]
+    path = tmp_path / "t.csv"
+    original = b"a,b,c\r\n0,x,end\r\n"
+    path.write_bytes(original)
+    rng = random.Random(15)
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", APPEND_FOREVER, str(path)], stdout=subprocess.PIPE,
+                                env={"PYTHONPATH": str(repo / "src"), "PATH": "/usr/bin:/bin"})
+        time.sleep(rng.uniform(0.3, 0.8))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        data = path.read_bytes()
+        assert data.startswith(original) and data.endswith(b"\r\n")
+        back = parsed(path)
+        assert all(len(r) == 3 and r[2] == "end" for r in back[1:])
+    assert len(parsed(path)) > 2  # the appends really ran
