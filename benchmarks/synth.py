@@ -310,6 +310,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         "actor_type": _strings([str(a[1]) for a in actor_rows]),
         "country_iso3": _strings([a[2] for a in actor_rows]),
         "description": _strings([a[3] for a in actor_rows]),
+        "aliases": _strings([""] * len(actor_rows)),
     })
     locations: dict[str, pa.Table] = {}
     for ci, iso in enumerate(countries):

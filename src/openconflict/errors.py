@@ -12,6 +12,7 @@ __all__ = [
     "BuildError",
     "ChecksumError",
     "ConfigError",
+    "CurationError",
     "DownloadError",
     "LedgerError",
     "LockTimeoutError",
@@ -72,3 +73,7 @@ class BuildError(OpenConflictError):
     def __init__(self, message: str, report: Any = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class CurationError(OpenConflictError):
+    """A curator tool was refused: nothing was written (a duplicate report, an unknown place, a used id)."""

@@ -88,7 +88,8 @@ class Tree:
     def write(self) -> Path:
         if (self.root / "events").exists():
             shutil.rmtree(self.root / "events")
-        write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description"], ACTORS)
+        write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description", "aliases"],
+                  [(*a, "") for a in ACTORS])
         write_csv(self.root / "locations" / "SYR.csv",
                   ["location_id", "location", "admin1", "admin2", "admin3", "latitude", "longitude", "coordinate_source"],
                   LOCATIONS)
