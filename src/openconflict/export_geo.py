@@ -160,7 +160,7 @@ def _attributes(frame: Any) -> tuple[pa.Table, Any, Any]:
 
     if type(frame).__module__.startswith("pandas"):
         table = pa.Table.from_pandas(frame, preserve_index=False)
-    elif hasattr(frame, "to_arrow") and not hasattr(frame, "schema"):  # polars
+    elif type(frame).__module__.startswith("polars"):
         table = frame.to_arrow()
     elif isinstance(frame, pa.Table):
         table = frame

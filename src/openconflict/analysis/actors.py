@@ -164,6 +164,6 @@ def _acled_order(long_columns: list[str], roles: list[str]) -> list[str]:
 
 def _text_dtype(dtype: Any) -> Any:
     """The dtype of the long ``actor`` column: the actor columns' own text dtype, else pandas' default."""
-    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype) and dtype != object:
+    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype) and dtype is not np.dtype(object):
         return dtype
     return "str" if int(pd.__version__.split(".")[0]) >= 3 else object

@@ -185,7 +185,7 @@ def _frame(data: Any, needed: list[str]) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         _check_columns(needed, list(data.columns))
         return data
-    if hasattr(data, "to_arrow") and not hasattr(data, "schema"):  # polars
+    if type(data).__module__.startswith("polars"):
         data = data.to_arrow()
     if type(data).__module__.startswith("pyarrow") and hasattr(data, "select"):
         _check_columns(needed, list(data.column_names))
