@@ -90,7 +90,7 @@ def to_long(frame: pd.DataFrame) -> pd.DataFrame:
         if inter in frame.columns:
             rows = role_code == ROLES.index(main)
             actor_type[rows] = pd.array(frame[inter].to_numpy()[pos[rows]], dtype="Int32")
-    at = list(frame.columns).index(roles[0])
+    at = min(list(frame.columns).index(r) for r in roles)  # no actor column stands before it
     text = _text_dtype(frame[roles[0]].dtype)
     for offset, (name, values) in enumerate((("role", role), ("actor", pd.array(actor, dtype=text)),
                                              ("actor_type", actor_type))):
@@ -164,6 +164,6 @@ def _acled_order(long_columns: list[str], roles: list[str]) -> list[str]:
 
 def _text_dtype(dtype: Any) -> Any:
     """The dtype of the long ``actor`` column: the actor columns' own text dtype, else pandas' default."""
-    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype) and dtype is not np.dtype(object):
+    if pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype) and getattr(dtype, "kind", "") != "O":
         return dtype
     return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
