@@ -6,9 +6,9 @@ geometry and a bounding box; RFC 7946's longitude-latitude order and its ban on 
 GeoPackage's spatial reference). Every event becomes a point in WGS 84 at its ``longitude``/``latitude``
 and keeps every other column as an attribute.
 
-Libraries: pyarrow writes GeoParquet, shapely makes the WKB, pyogrio (GDAL) writes GeoPackage, geopandas
-builds GeoDataFrames; the three GIS libraries come with the ``geo`` extra. GeoJSON is plain JSON and needs
-only the standard library. Every file is written to a temporary sibling and renamed into place, so a
+Libraries: pyarrow writes GeoParquet (a point's WKB is a fixed 21-byte record that numpy lays out, checked
+byte for byte against shapely in the tests), pyogrio (GDAL) writes GeoPackage, geopandas builds
+GeoDataFrames; those two come with the ``geo`` extra. GeoParquet and GeoJSON need only the base install. Every file is written to a temporary sibling and renamed into place, so a
 failed export leaves nothing behind.
 """
 
@@ -53,12 +53,10 @@ def to_geoparquet(frame: Any, path: str | os.PathLike[str]) -> int:
     box [xmin, ymin, xmax, ymax]. It carries no ``crs`` key, which the specification defines as OGC:CRS84
     (WGS 84, longitude first): exactly the release's coordinates.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table, lon, lat = _attributes(frame)
-    wkb = _wkb(lon, lat)
-    table = table.append_column(GEOMETRY, pa.array(wkb, pa.binary()))
+    table = table.append_column(GEOMETRY, _wkb(lon, lat))
     column: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Point"] if _valid(lon, lat).any() else []}
     box = _bbox(lon, lat)
     if box is not None:
@@ -107,11 +105,10 @@ def to_geojson(frame: Any, path: str | os.PathLike[str]) -> int:
 
 def to_geopackage(frame: Any, path: str | os.PathLike[str], *, layer: str = "events") -> int:
     """GeoPackage (through GDAL): one point layer in EPSG:4326 with every column as a field."""
-    import pyarrow as pa
 
     pyogrio = _require("pyogrio")
     table, lon, lat = _attributes(frame)
-    table = table.append_column(GEOMETRY, pa.array(_wkb(lon, lat), pa.binary()))
+    table = table.append_column(GEOMETRY, _wkb(lon, lat))
     with _replacing(path) as tmp:
         pyogrio.write_arrow(table, tmp, layer=layer, driver="GPKG", geometry_name=GEOMETRY,
                             geometry_type="Point", crs=GPKG_CRS)
@@ -205,13 +202,27 @@ def _check_ranges(lon: Any, lat: Any) -> None:
                          f"(first: row {i}, latitude {lat[i]}, longitude {lon[i]}); nothing was written")
 
 
-def _wkb(lon: Any, lat: Any) -> list[bytes | None]:
+def _wkb(lon: Any, lat: Any) -> pa.Array:
+    """ISO WKB points (little-endian, 21 bytes each) as an Arrow binary array; null where a coordinate is
+    missing. A point's WKB is a fixed record (byte order, type 1, x, y), so numpy lays it out directly:
+    the same bytes as ``shapely.to_wkb`` (the tests compare them), without a Python object per point."""
     import numpy as np
+    import pyarrow as pa
 
-    shapely = _require("shapely")
-    points = shapely.points(np.column_stack([lon, lat]))
-    points[~_valid(lon, lat)] = None
-    return list(shapely.to_wkb(points, output_dimension=2, byte_order=1, include_srid=False))
+    n = len(lon)
+    valid = _valid(lon, lat)
+    record = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    points = np.zeros(n, dtype=record)
+    points["order"], points["type"] = 1, 1
+    points["x"], points["y"] = np.where(valid, lon, 0.0), np.where(valid, lat, 0.0)
+    sizes = np.where(valid, record.itemsize, 0).astype(np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    data = points.view(np.uint8).reshape(n, record.itemsize)[valid].tobytes() if n else b""
+    nulls = int(n - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes()) if nulls else None
+    return pa.Array.from_buffers(pa.binary(), n, [bitmap, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
+                                 null_count=nulls)
 
 
 def _bbox(lon: Any, lat: Any) -> list[float] | None:

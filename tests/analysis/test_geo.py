@@ -98,6 +98,37 @@ def test_geoparquet_metadata_follows_the_spec(tmp_path: Path, release_frame: pd.
     assert str(table.schema.field("event_date").type) == "date32[day]"
 
 
+def test_wkb_is_byte_for_byte_shapely(tmp_path: Path, synthetic: pd.DataFrame) -> None:
+    import pyarrow.parquet as pq
+
+    frame = synthetic.head(500).copy()
+    frame.loc[frame.index[3:6], ["latitude", "longitude"]] = np.nan
+    frame.loc[frame.index[7], ["latitude", "longitude"]] = [-90.0, 180.0]
+    frame.loc[frame.index[8], ["latitude", "longitude"]] = [0.0, -0.0]
+    to_geoparquet(frame, tmp_path / "w.parquet")
+    ours = pq.read_table(tmp_path / "w.parquet").column("geometry").to_pylist()
+    points = shapely.points(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
+    theirs = [None if math.isnan(x) else w for w, x in zip(shapely.to_wkb(points, byte_order=1), frame["longitude"],
+                                                          strict=True)]
+    assert ours == theirs and ours[3] is None and ours[0] is not None
+
+
+def test_no_valid_point_and_no_rows(tmp_path: Path, release_frame: pd.DataFrame) -> None:
+    import pyarrow.parquet as pq
+
+    empty = release_frame.iloc[:0]
+    to_geoparquet(empty, tmp_path / "empty.parquet")
+    meta = json.loads(pq.read_schema(tmp_path / "empty.parquet").metadata[b"geo"])
+    assert meta["columns"]["geometry"]["geometry_types"] == [] and "bbox" not in meta["columns"]["geometry"]
+    assert pq.read_table(tmp_path / "empty.parquet").num_rows == 0
+    nowhere = release_frame.head(3).assign(latitude=np.nan, longitude=np.nan)
+    to_geoparquet(nowhere, tmp_path / "nowhere.parquet")
+    assert pq.read_table(tmp_path / "nowhere.parquet").column("geometry").null_count == 3
+    to_geojson(nowhere, tmp_path / "nowhere.geojson")
+    doc = json.loads((tmp_path / "nowhere.geojson").read_text(encoding="utf-8"))
+    assert "bbox" not in doc and [f["geometry"] for f in doc["features"]] == [None] * 3
+
+
 def test_geoparquet_read_by_geopandas_and_gdal_if_it_can(tmp_path: Path, release_frame: pd.DataFrame) -> None:
     ours = tmp_path / "ours.parquet"
     to_geoparquet(release_frame, ours)
