@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["GEO_FORMATS", "GEOPARQUET_VERSION", "to_geojson", "to_geopackage", "to_geoparquet", "to_geopandas",
-           "write_geo"]
+__all__ = ["GEO_FORMATS", "GEOPARQUET_VERSION", "replacing", "to_geojson", "to_geopackage", "to_geoparquet",
+           "to_geopandas", "write_geo"]
 
 GEO_FORMATS = ("geoparquet", "geojson", "gpkg")
 GEOPARQUET_VERSION = "1.1.0"
@@ -63,7 +63,7 @@ def to_geoparquet(frame: Any, path: str | os.PathLike[str]) -> int:
         column["bbox"] = box
     geo = {"version": GEOPARQUET_VERSION, "primary_column": GEOMETRY, "columns": {GEOMETRY: column}}
     table = table.replace_schema_metadata({b"geo": json.dumps(geo, separators=(",", ":")).encode()})
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return table.num_rows
 
@@ -83,7 +83,7 @@ def to_geojson(frame: Any, path: str | os.PathLike[str]) -> int:
     if box is not None:
         head["bbox"] = box
     opening = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n'
-    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(opening)
         row = 0
         for batch in table.to_batches(max_chunksize=20_000):
@@ -109,7 +109,7 @@ def to_geopackage(frame: Any, path: str | os.PathLike[str], *, layer: str = "eve
     pyogrio = _require("pyogrio")
     table, lon, lat = _attributes(frame)
     table = table.append_column(GEOMETRY, _wkb(lon, lat))
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         pyogrio.write_arrow(table, tmp, layer=layer, driver="GPKG", geometry_name=GEOMETRY,
                             geometry_type="Point", crs=GPKG_CRS)
     return table.num_rows
@@ -215,13 +215,14 @@ def _wkb(lon: Any, lat: Any) -> pa.Array:
     points = np.zeros(n, dtype=record)
     points["order"], points["type"] = 1, 1
     points["x"], points["y"] = np.where(valid, lon, 0.0), np.where(valid, lat, 0.0)
-    sizes = np.where(valid, record.itemsize, 0).astype(np.int32)
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(sizes, out=offsets[1:])
+    large = n * record.itemsize >= 2**31 - 1  # past 2 GiB of WKB, 32-bit offsets would overflow
+    offset_type, arrow_type = (np.int64, pa.large_binary()) if large else (np.int32, pa.binary())
+    offsets = np.zeros(n + 1, dtype=offset_type)
+    np.cumsum(np.where(valid, record.itemsize, 0), out=offsets[1:])
     data = points.view(np.uint8).reshape(n, record.itemsize)[valid].tobytes() if n else b""
     nulls = int(n - valid.sum())
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes()) if nulls else None
-    return pa.Array.from_buffers(pa.binary(), n, [bitmap, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
+    return pa.Array.from_buffers(arrow_type, n, [bitmap, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
                                  null_count=nulls)
 
 
@@ -253,8 +254,11 @@ def _json_values(column: Any) -> list[Any]:
 
 
 @contextlib.contextmanager
-def _replacing(path: str | os.PathLike[str]) -> Iterator[str]:
-    """A temporary sibling of ``path`` to write; renamed over ``path`` on success, removed on failure."""
+def replacing(path: str | os.PathLike[str]) -> Iterator[str]:
+    """A temporary sibling of ``path`` to write; renamed over ``path`` on success, removed on failure.
+
+    For writers that want a file name rather than bytes (GDAL, pandas' Stata writer); the Stata export
+    uses it too. (A candidate for ``files.py`` next to ``atomic_write``.)"""
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"the folder {target.parent} does not exist; create it first")

@@ -120,10 +120,13 @@ def stata_parts(frame: Any, *, version: str | None = None, licence: str | None =
 def write_dta(frame: Any, path: str | os.PathLike[str], *, version: str | None = None,
               licence: str | None = "CC-BY-4.0") -> int:
     """Write ``frame`` as a Stata 14+ ``.dta`` (format 118, UTF-8) with all labels; returns the row count."""
+    from openconflict.export_geo import replacing
+
     parts = stata_parts(frame, version=version, licence=licence)
-    parts.frame.to_stata(path, write_index=False, version=118, convert_dates=parts.convert_dates,
-                         variable_labels=parts.variable_labels, value_labels=parts.value_labels,
-                         data_label=parts.data_label, convert_strl=parts.convert_strl)
+    with replacing(path) as tmp:  # a failed write leaves the previous file, and no partial one
+        parts.frame.to_stata(tmp, write_index=False, version=118, convert_dates=parts.convert_dates,
+                             variable_labels=parts.variable_labels, value_labels=parts.value_labels,
+                             data_label=parts.data_label, convert_strl=parts.convert_strl)
     return len(parts.frame)
 
 

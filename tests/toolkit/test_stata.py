@@ -15,7 +15,6 @@ from openconflict.stata import (
     inter_labels,
     interaction_labels,
     shorten,
-    stata_parts,
     write_dta,
 )
 
@@ -106,9 +105,17 @@ def test_typed_frame_long_text_and_missing_codes(tmp_path) -> None:
         assert reader.value_labels()["interaction"][30] == "Political militia only"
 
 
-def test_non_integer_codes_are_refused() -> None:
+def test_non_integer_codes_are_refused_and_nothing_is_written(tmp_path) -> None:
+    path = tmp_path / "events.dta"
+    path.write_bytes(b"previous export")
     with pytest.raises(ValueError, match="whole codes"):
-        stata_parts(pd.DataFrame({"interaction": [12.5]}))
+        write_dta(pd.DataFrame({"interaction": [12.5]}), path)
+    assert path.read_bytes() == b"previous export"
+    write_dta(pd.DataFrame({"interaction": [12]}), path)  # replaced whole, through a temporary sibling
+    assert pd.read_stata(path, convert_categoricals=False)["interaction"].tolist() == [12]
+    assert [p.name for p in tmp_path.iterdir()] == ["events.dta"]
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        write_dta(pd.DataFrame({"interaction": [12]}), tmp_path / "missing" / "x.dta")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
