@@ -141,6 +141,16 @@ def test_many_cells_take_the_sparse_path() -> None:
                                   canonical(pandas_reference(df, ["location"], "day")))
 
 
+def test_absurd_complete_panels_are_refused_not_attempted(release_frame) -> None:
+    with pytest.raises(ValueError, match=r"would have [\d,]+ rows \(limit 50,000,000\)"):
+        aggregate(release_frame, by=("event_id_cnty", "day"), split="event_type", complete=True,
+                  period_start="1700-01-01")
+    sparse = aggregate(release_frame, by=("event_id_cnty", "day"), split="event_type", period_start="1700-01-01")
+    assert sparse["events"].sum() == len(release_frame)  # without zeros the same question is cheap
+    with pytest.raises(ValueError, match="outside the dates"):
+        aggregate(release_frame, by=("month",), complete=True, period_start="1500-01")
+
+
 def test_empty_frame(synthetic) -> None:
     empty = synthetic.iloc[:0]
     out = aggregate(empty, by=("admin1", "month"), complete=True)

@@ -37,6 +37,7 @@ RELEASE_AGGREGATES: dict[str, tuple[str, ...]] = {
 }
 _MONDAY_1970 = 4  # 1970-01-05, day 4 of the Unix epoch, was a Monday
 _DENSE_LIMIT = 1 << 22  # cells counted with one bincount below this size; np.unique above it
+PANEL_LIMIT = 50_000_000  # rows a complete panel may have (about 1.2 GB of output); more is surely a mistake
 
 
 def aggregate(data: Any, by: Sequence[str] | str = ("admin1", "month"), *, period_start: Any = None,
@@ -108,6 +109,10 @@ def aggregate(data: Any, by: Sequence[str] | str = ("admin1", "month"), *, perio
     if keep is not None:
         cell, fatalities = cell[keep], fatalities[keep]
     total = n_units * n_periods * n_split if n_periods > 0 else 0
+    if complete and total > PANEL_LIMIT:
+        raise ValueError(f"a complete panel of {n_units:,} unit(s) x {n_periods:,} {period or 'period'}(s) x "
+                         f"{n_split} split value(s) would have {total:,} rows (limit {PANEL_LIMIT:,}); use coarser "
+                         "units or periods, period_start/period_end, or complete=False")
     if complete or total <= max(_DENSE_LIMIT, 4 * len(cell)):
         counts = np.bincount(cell, minlength=total)
         sums = np.bincount(cell, weights=fatalities, minlength=total)
@@ -235,6 +240,9 @@ def _bound_ordinal(value: Any, period: str, origin: int, name: str) -> int | Non
         raise ValueError(f"{name}={value!r} is not a date (YYYY-MM-DD, YYYY-MM or a date object)") from exc
     if pd.isna(stamp):
         raise ValueError(f"{name}={value!r} is not a date")
+    if not pd.Timestamp.min <= stamp <= pd.Timestamp.max:  # period labels are datetime64[ns]
+        raise ValueError(f"{name}={value!r} is outside the dates a period label can hold "
+                         f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()})")
     day = np.array([stamp.to_datetime64().astype("datetime64[D]").astype(np.int64)])
     return int(_ordinals(day, period, origin)[0])
 
