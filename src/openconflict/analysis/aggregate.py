@@ -57,7 +57,8 @@ def aggregate(data: Any, by: Sequence[str] | str = ("admin1", "month"), *, perio
 
     Returns a DataFrame: the unit columns (their dtypes kept; a missing unit name is its own group, never
     dropped), the period (day, week and month labelled by their first day as datetime64; year as an
-    integer), the split column, then ``events`` and ``fatalities`` (int64), sorted in that order.
+    integer), the split column (categorical, in codebook order), then ``events`` and ``fatalities``
+    (int64), sorted in that order.
     """
     units, period = _parse_by(by)
     if split is not None and split not in SPLITS:
@@ -151,9 +152,9 @@ def release_aggregates(events: pa.Table) -> dict[str, pa.Table]:
         fields = [pa.field(u, pa.string()) for u in units] + [
             pa.field("month", pa.date32()), pa.field("event_type", pa.string()),
             pa.field("events", pa.int64()), pa.field("fatalities", pa.int64())]
-        arrays = [pa.array(df[u].astype(object).where(df[u].notna(), None).tolist(), pa.string()) for u in units]
-        arrays.append(pa.array(df["month"].dt.date.tolist(), pa.date32()))
-        arrays.append(pa.array(df["event_type"].astype(str).tolist(), pa.string()))
+        arrays = [pa.array(df[u].astype(object), pa.string(), from_pandas=True) for u in units]
+        arrays.append(pa.array(df["month"].to_numpy("datetime64[D]"), pa.date32()))
+        arrays.append(pa.array(df["event_type"].astype(object), pa.string(), from_pandas=True))
         arrays += [pa.array(df["events"].to_numpy(), pa.int64()), pa.array(df["fatalities"].to_numpy(), pa.int64())]
         out[name] = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
     return out
