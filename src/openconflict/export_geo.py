@@ -108,6 +108,7 @@ def to_geopackage(frame: Any, path: str | os.PathLike[str], *, layer: str = "eve
 
     pyogrio = _require("pyogrio")
     table, lon, lat = _attributes(frame)
+    _refuse_nul(table)
     table = table.append_column(GEOMETRY, _wkb(lon, lat))
     with replacing(path) as tmp:
         pyogrio.write_arrow(table, tmp, layer=layer, driver="GPKG", geometry_name=GEOMETRY,
@@ -183,6 +184,21 @@ def _attributes(frame: Any) -> tuple[pa.Table, Any, Any]:
     lat = table.column(LAT).to_numpy(zero_copy_only=False).astype("float64")
     _check_ranges(lon, lat)
     return table, np.asarray(lon), np.asarray(lat)
+
+
+def _refuse_nul(table: pa.Table) -> None:
+    """GDAL keeps text as C strings and would silently cut a value at a NUL character: refuse instead."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_string(col.type):
+            hits = pc.match_substring(col, "\x00")
+            if pc.any(hits).as_py():
+                row = pc.index(hits, True).as_py()
+                raise ValueError(f"column {name!r} holds a NUL character (first at row {row}); GDAL would cut "
+                                 "the text there, so nothing was written. Remove it or export another format")
 
 
 def _valid(lon: Any, lat: Any) -> Any:

@@ -192,6 +192,37 @@ def test_typed_frame_missing_values_and_unicode(tmp_path: Path, synthetic: pd.Da
     assert doc["features"][5]["geometry"] is None and doc["features"][0]["properties"]["inter2"] is None
 
 
+def test_awkward_text_and_numbers_survive(tmp_path: Path) -> None:
+    frame = pd.DataFrame({  # SYNTHETIC values chosen to trip writers up
+        "event_id_cnty": ["SYN1", "SYN2", "SYN3"],
+        "notes": ["tab\there\r\nnew \u2028 line", "\U0001F600 \\ \"q\" </script>", ""],
+        "latitude": [1.23456789, -90.0, 0.0], "longitude": [180.0, -180.0, 1e-9],
+        "timestamp": [2**53 + 1, -(2**62), 0], "share": [1e308, 0.5, 5e-324],
+    })
+    for fmt in ("geojson", "gpkg"):
+        path = tmp_path / f"awkward.{EXT[fmt]}"
+        write_geo(frame, path, fmt)
+        read = pyogrio.read_dataframe(path)
+        assert_points(read.geometry, frame)
+        assert read["notes"].fillna("").tolist() == frame["notes"].tolist()
+        assert read["share"].tolist() == frame["share"].tolist()
+    gpkg = pyogrio.read_dataframe(tmp_path / "awkward.gpkg")
+    assert gpkg["timestamp"].tolist() == frame["timestamp"].tolist()
+    doc = json.loads((tmp_path / "awkward.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["timestamp"] for f in doc["features"]] == frame["timestamp"].tolist()  # exact ints
+
+
+def test_nul_in_text_is_refused_for_geopackage(tmp_path: Path, release_frame: pd.DataFrame) -> None:
+    bad = release_frame.copy()
+    bad.loc[4, "notes"] = "SYNTHETIC before\x00after"
+    with pytest.raises(ValueError, match="'notes' holds a NUL character \\(first at row 4\\)"):
+        to_geopackage(bad, tmp_path / "x.gpkg")
+    assert list(tmp_path.iterdir()) == []
+    to_geojson(bad, tmp_path / "x.geojson")  # JSON escapes it: nothing is lost
+    doc = json.loads((tmp_path / "x.geojson").read_text(encoding="utf-8"))
+    assert doc["features"][4]["properties"]["notes"] == "SYNTHETIC before\x00after"
+
+
 def test_to_geopandas_keeps_columns_and_dtypes(release_frame: pd.DataFrame) -> None:
     gdf = to_geopandas(release_frame)
     assert isinstance(gdf, geopandas.GeoDataFrame) and gdf.crs.to_epsg() == 4326
