@@ -159,7 +159,7 @@ def _stream(url: str, limits: Limits, sink: Any, cap: int) -> tuple[int, int | N
             with _opener(watch).open(_request(url), timeout=limits.timeout) as resp:
                 length = resp.headers.get("Content-Length")
                 promised = int(length) if length and length.isascii() and length.isdigit() else None
-                while chunk := resp.read(CHUNK):
+                while chunk := resp.read1(CHUNK):  # whatever has arrived: partial progress is kept
                     received += len(chunk)
                     sink(chunk)
                     if received > cap:
