@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from openconflict.loader.columns import EVENT_COLUMNS, VOCABULARY_COLUMNS, events_types
 from openconflict.loader.filters import Filters, quote_ident
-from openconflict.loader.scan import FileFormat, check_columns, conform, dataset
+from openconflict.loader.scan import FileFormat, check_columns, conform, dataset, file_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,8 +61,8 @@ def categories(path: Path, file_format: FileFormat, enums: dict[str, list[str]],
         known = _CATEGORIES.get(key)
     if known is not None:
         return known
-    data = dataset(path, file_format, events_types())
-    present = [c for c in VOCABULARY_COLUMNS if c in data.schema.names]
+    names = file_columns(path, file_format, events_types())  # the memoised footer: no dataset needed
+    present = [c for c in VOCABULARY_COLUMNS if c in names]
     need = [c for c in present if c not in enums]
     name = f"categories-{sha256}.json"
     observed: dict[str, list[str]] = {}
@@ -72,7 +72,7 @@ def categories(path: Path, file_format: FileFormat, enums: dict[str, list[str]],
         if isinstance(values, dict) and all(isinstance(values.get(c), list) for c in need):
             observed = {c: [str(v) for v in values[c]] for c in need}
     if need and not observed:
-        table = data.to_table(columns=need)
+        table = dataset(path, file_format, events_types()).to_table(columns=need)
         observed = {c: sorted(str(v) for v in table.column(c).unique().to_pylist() if v is not None)
                     for c in need}
         if facts is not None:
