@@ -117,6 +117,8 @@ class Mirror:
     delay: float = 0.0
     trickle: float = 0.1  # seconds between bytes for the "trickle" fault
     password: str | None = None  # when set, HTTP Basic "reader:<password>" is required
+    redirect_to: str | None = None  # base URL the "redirect" fault sends clients to
+    authorizations: list[str | None] = field(default_factory=list)  # the Authorization header of each request
     release_stall: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,6 +140,7 @@ def _handler(mirror: Mirror) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             with mirror.lock:
                 mirror.requests.append(self.path)
+                mirror.authorizations.append(self.headers.get("Authorization"))
             if mirror.password is not None:
                 good = "Basic " + base64.b64encode(f"reader:{mirror.password}".encode()).decode()
                 if self.headers.get("Authorization") != good:
@@ -146,6 +149,12 @@ def _handler(mirror: Mirror) -> type[http.server.BaseHTTPRequestHandler]:
             if mirror.delay:
                 time.sleep(mirror.delay)
             fault = next((f for s, f in mirror.faults.items() if self.path.endswith(s)), None)
+            if fault == "redirect":
+                self.send_response(302)
+                self.send_header("Location", f"{mirror.redirect_to}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             target = (mirror.root / self.path.lstrip("/")).resolve()
             if fault == "404" or not target.is_file() or mirror.root.resolve() not in target.parents:
                 self.send_error(404, "Not Found")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from loader_fixtures import Mirror, subprocess_env
+from loader_fixtures import Mirror, serve, subprocess_env
 
 import openconflict.loader as L
 from openconflict.errors import ConfigError, DownloadError
@@ -67,6 +67,17 @@ def test_a_password_in_the_mirror_url_is_used_but_never_echoed(
     with pytest.raises(ConfigError) as bad:
         L.download("0.2.0")
     assert SECRET not in str(bad.value)
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_password(
+        mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> None:
+    for other in serve(mirror.root):
+        mirror.password = SECRET
+        mirror.redirect_to = other.url
+        mirror.faults["data/events.parquet"] = "redirect"
+        monkeypatch.setenv("OPENCONFLICT_URL", f"http://reader:{SECRET}@{mirror.url.removeprefix('http://')}")
+        assert len(L.load_events(OLD)) > 0  # followed, and verified against the ledger as always
+        assert other.requests == [f"/{OLD}/data/events.parquet"] and other.authorizations == [None]
 
 
 def test_cli_config_errors_are_one_line() -> None:

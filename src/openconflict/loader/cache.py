@@ -57,14 +57,22 @@ def _is_ledger_folder(folder: Path) -> bool:
 class Cache:
     """One cache folder (``root``), checked before first use; ``releases`` is the folder we trust."""
 
-    def __init__(self, root: Path, releases: Path | None = None) -> None:
+    def __init__(self, root: Path, releases: Path | None = None, error: ConfigError | None = None) -> None:
         self.root = Path(root)
         self.releases = releases
+        self.error = error  # a setting that made the cache unusable, raised when the cache is first needed
+
+    @classmethod
+    def unusable(cls, error: ConfigError) -> Cache:
+        """A cache that could not even be named (e.g. OPENCONFLICT_CACHE is a file): bundled reads still work."""
+        return cls(Path("<unusable cache folder: see OPENCONFLICT_CACHE>"), None, error)
 
     # ------------------------------------------------------------------------------------------ checks
 
     def check(self) -> None:
         """Refuse a cache folder that is a file, holds (or sits inside) a ledger, or overlaps the releases."""
+        if self.error is not None:
+            raise self.error
         key = (str(self.root), str(self.releases))
         with _CHECKED_LOCK:
             if key in _CHECKED:

@@ -113,7 +113,17 @@ def _opener(watch: _Watchdog) -> urllib.request.OpenerDirector:
                 kwargs["check_hostname"] = self._check_hostname
             return self.do_open(https_conn, req, **kwargs)
 
-    return urllib.request.build_opener(HTTP, HTTPS)
+    class Redirect(urllib.request.HTTPRedirectHandler):
+        """Follow redirects, but never carry the mirror's password to another host."""
+
+        def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                             newurl: str) -> urllib.request.Request | None:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            if new is not None and urllib.parse.urlsplit(newurl).netloc != urllib.parse.urlsplit(req.full_url).netloc:
+                new.remove_header("Authorization")
+            return new
+
+    return urllib.request.build_opener(HTTP, HTTPS, Redirect)
 
 
 def _request(url: str) -> urllib.request.Request:

@@ -52,7 +52,10 @@ def cache() -> Cache:
     releases = None
     with contextlib.suppress(LedgerError, ConfigError):
         releases = settings.releases_dir()
-    return Cache(settings.cache_root(), releases)
+    try:
+        return Cache(settings.cache_root(), releases)
+    except ConfigError as exc:
+        return Cache.unusable(exc)
 
 
 def _read(path: Path) -> Ledger:
@@ -84,7 +87,7 @@ def trusted() -> Trusted:
     """The longest consistent ledger among the bundled and the cached one."""
     releases = settings.releases_dir()
     bundled = _read(releases / LEDGER_FILE)
-    store = Cache(settings.cache_root(), releases)
+    store = cache()
     cached = _cached(store)
     if cached is None or len(cached.entries) <= len(bundled.entries):
         if cached is not None:
@@ -127,7 +130,7 @@ def refresh() -> tuple[Trusted, list[str]]:
     added = candidate.versions[len(current.ledger.entries):]
     if not added:
         return current, []
-    store = Cache(settings.cache_root(), current.releases)
+    store = cache()
     store.ensure_root()
     with store.ledger_lock(settings.lock_wait()):
         now = trusted()  # another process may have accepted a ledger meanwhile
