@@ -3,9 +3,9 @@
 - :mod:`.api` the public functions (``load_events``, ``load_table``, ``versions``, ``changes``, ``download``,
   ``verify``, ``info``) and ``update`` (``openconflict update``);
 - :mod:`.trust` which ledger is trusted (bundled ▸ cached ▸ mirror, a mirror's only if it extends);
-- :mod:`.locate` a verified copy of one file (bundled ▸ cache ▸ download), :mod:`.cache` the cache folder,
-  :mod:`.fetch` HTTP with a timeout and a deadline;
-- :mod:`.filters`, :mod:`.scan`, :mod:`.frames`, :mod:`.labels`, :mod:`.package`, :mod:`.changes` reading;
+- :mod:`.locate` a verified copy of one file (bundled ▸ cache ▸ download), :mod:`.copies` whole releases
+  (download, verify), :mod:`.cache` the cache folder, :mod:`.fetch` HTTP with a timeout and a deadline;
+- :mod:`.filters`, :mod:`.scan`, :mod:`.frames`, :mod:`.labels`, :mod:`.package`, :mod:`.compare` reading;
 - :mod:`.settings` where things are and how long to wait (from :mod:`openconflict.config`).
 
 The loader imports only the leaves (errors, config, versions, files), the schema and the ledger, never the

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from openconflict.config import redact_url
-from openconflict.files import sha256_file
 from openconflict.ledger import Entry
 from openconflict.loader import frames, package, settings
 from openconflict.loader.columns import TABLES, events_types
 from openconflict.loader.compare import compare_events, empty_changes
+from openconflict.loader.copies import download, verify
 from openconflict.loader.filters import Filters
 from openconflict.loader.labels import inter_labels as _label_frame
-from openconflict.loader.locate import bundled_path, copy_into_cache, local_copy, locate, verified
+from openconflict.loader.locate import bundled_path, local_copy, locate
 from openconflict.loader.scan import FileFormat, check_columns, conform, dataset, file_columns, scan
 from openconflict.loader.trust import Trusted, cache, refresh, resolve, trusted
 
@@ -31,7 +30,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["changes", "download", "info", "load_events", "load_table", "update", "verify", "versions"]
+__all__ = ["changes", "download", "events_fields", "info", "load_events", "load_table", "update", "verify",
+           "versions"]
 
 Output = Literal["pandas", "arrow", "polars", "duckdb", "dask"]
 
@@ -124,80 +124,6 @@ def info(version: str | None = None) -> dict[str, Any]:
                    "entry": release.digest},
         "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in release.files.values()],
     }
-
-
-def _download_one(t: Trusted, release: Entry, force: bool) -> Path:
-    if not force:
-        bundled = t.releases / release.version
-        if all(local_copy(t, release, p) == bundled / p for p in release.files):
-            return bundled
-    for rel in release.files:
-        located = locate(t, release, rel, force=force)
-        if located.origin == "bundled":  # assemble one complete folder the user can point tools at
-            copy_into_cache(t, release, rel, located.path)
-    return cache().version_dir(release.version)
-
-
-def download(version: str | None = None, *, force: bool = False) -> Path | list[Path]:
-    """Make every file of ``version`` (None = latest, "all" = every release) available locally, verified.
-
-    Returns the folder holding the complete release (the bundled copy when it is complete, else the cache
-    folder); a list of folders for "all". ``force`` downloads again. Useful before going offline.
-    """
-    if version == "all":
-        t = trusted()
-        return [_download_one(t, release, force) for release in t.ledger.entries]
-    t, release = resolve(version)
-    return _download_one(t, release, force)
-
-
-def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
-    """Re-hash every local copy (bundled and cached) of ``version`` (None = latest, "all").
-
-    One row per file and place: version, file, location (bundled | cache | None), path, status (ok |
-    corrupt | missing), expected and actual sha256. ``repair`` fetches corrupt cached copies again (needs a
-    mirror). Unlike loading, which trusts an unchanged file's stamp, this reads every byte.
-    """
-    import pandas as pd
-
-    from openconflict.errors import ConfigError
-
-    if version == "all":
-        t = trusted()
-        releases = list(t.ledger.entries)
-    else:
-        t, one = resolve(version)
-        releases = [one]
-    store = cache()
-    try:
-        store.check()
-        usable = store
-    except ConfigError:
-        usable = None
-    rows: list[dict[str, Any]] = []
-    for release in releases:
-        for rel, entry in release.files.items():
-            bundled = bundled_path(t, release.version, rel)
-            places = [("bundled", bundled, f"bundled:{bundled.resolve()}")]
-            if usable is not None:
-                places.append(("cache", usable.file(release.version, rel), f"cache:{rel}"))
-            seen = False
-            for where, path, key in places:
-                if path is None or not path.is_file():
-                    continue
-                seen = True
-                ok = verified(path, entry, release.version, key, usable, rehash=True)
-                actual = entry.sha256 if ok else sha256_file(path, memo=False)
-                if not ok and repair and where == "cache":
-                    path = locate(t, release, rel, force=True).path
-                    ok = verified(path, entry, release.version, key, usable, rehash=True)
-                    actual = entry.sha256 if ok else sha256_file(path, memo=False)
-                rows.append({"version": release.version, "file": rel, "location": where, "path": str(path),
-                             "status": "ok" if ok else "corrupt", "expected": entry.sha256, "actual": actual})
-            if not seen:
-                rows.append({"version": release.version, "file": rel, "location": None, "path": None,
-                             "status": "missing", "expected": entry.sha256, "actual": None})
-    return pd.DataFrame(rows, columns=["version", "file", "location", "path", "status", "expected", "actual"])
 
 
 def load_events(
