@@ -153,3 +153,37 @@ def test_a_cached_ledger_that_is_a_link_is_never_read(mirror: Mirror, isolated_e
     L.update()  # replaces the link by the accepted ledger itself; the outside file is untouched
     assert not (isolated_env / "ledger.json").is_symlink()
     assert outside.read_bytes() == (mirror.root / "registry.json").read_bytes()
+
+
+UPDATER = """
+import sys, time, os
+import openconflict.loader as L
+go = sys.argv[1]
+open(go + f".ready-{os.getpid()}", "w").close()
+while not os.path.exists(go):
+    time.sleep(0.002)
+L.update()
+print(len(L.load_events("0.3.0", output="arrow")))
+"""
+
+
+def test_concurrent_updates_share_one_accepted_ledger(
+        mirror: Mirror, releases: Releases, isolated_env: Path, tmp_path: Path) -> None:
+    import time
+
+    (isolated_env / ".ledger.json.killed.tmp").parent.mkdir(parents=True)
+    (isolated_env / ".ledger.json.killed.tmp").write_text("what a killed update left")
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", UPDATER, str(go)], env=subprocess_env(OPENCONFLICT_URL=mirror.url),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("go.ready-*"))) < 4:
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "workers did not start"
+        time.sleep(0.02)
+    go.touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+        assert int(out) == releases.meta[NEW][1]
+    assert ledger.read_ledger(isolated_env / "ledger.json").head == ledger.read_ledger(mirror.root / "registry.json").head
+    assert not list(isolated_env.glob(".ledger.json.*.tmp"))

@@ -233,8 +233,15 @@ class Cache:
             yield
 
     def write_ledger(self, text: str) -> None:
-        """Replace the accepted ledger atomically (the caller checked it and holds the ledger lock)."""
-        atomic_write(self.ensure_root() / LEDGER_NAME, text)
+        """Replace the accepted ledger atomically (the caller checked it and holds the ledger lock).
+
+        A temporary file that a process killed mid-write left beside it is removed first (single entries only).
+        """
+        root = self.ensure_root()
+        for stale in root.glob(f".{LEDGER_NAME}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(stale)
+        atomic_write(root / LEDGER_NAME, text)
 
     def remove_partials(self, folder: Path) -> list[Path]:
         """Delete temporary files (``.*.part``, ``.*.tmp``) a killed download left in ``folder``'s tree.
