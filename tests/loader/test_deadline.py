@@ -114,3 +114,43 @@ def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_download(
     L.download(OLD)
     assert not list((isolated_env / OLD).rglob("*.part"))
     assert (folder / "events.parquet").read_bytes() == (releases.root / OLD / EVENTS).read_bytes()
+
+
+GATED = """
+import os, sys, time
+import pyarrow.parquet  # noqa: F401 - import before the gate, so the kill lands inside the download
+import openconflict.loader as L
+open(sys.argv[1] + ".ready", "w").close()
+L.download("0.1.0")
+"""
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4, 0.8])
+def test_a_download_killed_at_any_moment_leaves_only_verified_files(
+        mirror: Mirror, releases: Releases, isolated_env: Path, tmp_path: Path, delay: float) -> None:
+    """Kill `download` at different moments: whatever is in the cache afterwards is verified, and the next
+    download completes and leaves no temporary file."""
+    import hashlib
+
+    from openconflict.ledger import read_ledger
+
+    mirror.delay = 0.1  # every file takes a while, so kills land in the middle of transfers
+    gate = tmp_path / "gate"
+    proc = subprocess.Popen([sys.executable, "-c", GATED, str(gate)], env=subprocess_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not Path(str(gate) + ".ready").exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the worker did not start"
+        time.sleep(0.01)
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    entry = read_ledger(releases.root / "registry.json").get(OLD)
+    version = isolated_env / OLD
+    for rel, f in entry.files.items():
+        path = version / rel
+        if path.exists():  # anything in place is the ledger's bytes, never a partial file
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == f.sha256, rel
+    L.download(OLD)
+    assert set(L.verify(OLD)["status"]) == {"ok"}
+    assert not list(version.rglob("*.part"))
