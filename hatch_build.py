@@ -3,7 +3,7 @@
 Why a hook: the schema and releases live at the top of the repository (where curators and researchers
 look for them), but an installed package must carry them. Releases are bundled while all of them
 together stay under ``BUNDLE_LIMIT`` bytes; beyond that only the latest is bundled and older versions are
-fetched from a mirror. The registry always ships.
+fetched from a mirror. The ledger (registry.json) always ships.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ BUNDLE_LIMIT = 20 * 1024 * 1024
 
 
 def choose_bundled(entries: list[dict[str, Any]], limit: int = BUNDLE_LIMIT) -> list[dict[str, Any]]:
-    """All releases if they fit under ``limit``, else only the latest (the registry is version-sorted)."""
-    total = sum(int(e.get("bytes", 0)) for e in entries)
+    """All releases if they fit under ``limit``, else only the latest (the ledger's last entry).
+
+    A ledger entry lists each file's bytes (format 2 has no per-release total), so the total is their sum.
+    """
+    total = sum(int(f["bytes"]) for e in entries for f in e.get("files", {}).values())
     return list(entries) if total <= limit else list(entries[-1:])
 
 

@@ -12,25 +12,40 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_events": "openconflict.loader",
-    "load_table": "openconflict.loader",
-    "versions": "openconflict.loader",
-    "changes": "openconflict.loader",
-    "download": "openconflict.loader",
-    "verify": "openconflict.loader",
-    "inter_labels": "openconflict.loader",
-    "info": "openconflict.loader",
-    "OpenConflictError": "openconflict.registry",
-    "ChecksumError": "openconflict.registry",
-    "DownloadError": "openconflict.registry",
-    "OfflineError": "openconflict.registry",
-    "VersionNotFoundError": "openconflict.registry",
-    "MirrorNotConfiguredError": "openconflict.registry",
+    "load_events": "openconflict.loader.api",
+    "load_table": "openconflict.loader.api",
+    "changes": "openconflict.loader.api",
+    "download": "openconflict.loader.api",
+    "verify": "openconflict.loader.api",
+    "inter_labels": "openconflict.loader.labels",
+    "info": "openconflict.loader.api",
+    "OpenConflictError": "openconflict.errors",
+    "ChecksumError": "openconflict.errors",
+    "DownloadError": "openconflict.errors",
+    "OfflineError": "openconflict.errors",
+    "VersionNotFoundError": "openconflict.errors",
+    "MirrorNotConfiguredError": "openconflict.errors",
+    "ConfigError": "openconflict.errors",
+    "LedgerError": "openconflict.errors",
+    "LockTimeoutError": "openconflict.errors",
     "validate": "openconflict.validate",
     "build_release": "openconflict.release",
 }
 
-__all__ = [*_LAZY, "__version__"]
+__all__ = [*_LAZY, "__version__", "versions"]
+
+# The leaf module openconflict.versions (the version parser) shares its name with the public function
+# below. Loading the module first means the import system never binds it over the function later (it binds
+# a submodule to its package only when it first loads it); `from openconflict.versions import Version`
+# keeps working because it reads sys.modules.
+import_module("openconflict.versions")
+
+
+def versions(refresh: bool = False) -> Any:
+    """Every release in the trusted ledger (see :func:`openconflict.loader.api.versions`)."""
+    from openconflict.loader.api import versions as list_versions
+
+    return list_versions(refresh=refresh)
 
 
 def __getattr__(name: str) -> Any:

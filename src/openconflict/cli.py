@@ -199,21 +199,14 @@ def verify(version: str | None, releases: Path, local: bool, repair: bool) -> No
 @click.option("--limit", default=20, show_default=True, help="How many changed events to list.")
 def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
     """Summarise what changed between two releases OLD and NEW."""
-    import os
-
     from .diff import bump_kind, diff_events, diff_schemas
+    from .loader import events_fields, load_events, using
 
-    if releases is not None:
-        os.environ["OPENCONFLICT_RELEASES"] = str(releases)
-    from .loader import _datapackage, _release, load_events
-
-    a = load_events(old, output="arrow")
-    b = load_events(new, output="arrow")
+    with using(releases=releases):  # an option, passed as an argument: the environment is left alone
+        a = load_events(old, output="arrow")
+        b = load_events(new, output="arrow")
+        fields = [events_fields(old), events_fields(new)]
     d = diff_events(a, b)
-    fields = []
-    for v in (old, new):
-        dp = _datapackage(*_release(v)) or {"resources": []}
-        fields.append(next((r["schema"]["fields"] for r in dp["resources"] if r["name"] == "events"), None))
     if fields[0] is not None and fields[1] is not None:
         d.schema_changes = diff_schemas(fields[0], fields[1])
     click.echo(f"{old} -> {new} ({bump_kind(old, new)} bump; the change needs at least: {d.required})")
@@ -235,11 +228,12 @@ def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
 
 
 @main.command()
-def versions() -> None:
+@click.option("--refresh", is_flag=True, help="Ask the mirror for newer releases first (as `openconflict update`).")
+def versions(refresh: bool) -> None:
     """List every release: version, date, events, size, and whether it is bundled or cached here."""
     from .loader import versions as list_versions
 
-    df = list_versions()
+    df = list_versions(refresh=refresh)
     click.echo(f"{'version':<10} {'date':<10} {'events':>8} {'size':>12}  here")
     for row in df.itertuples():
         here = ", ".join(w for w, flag in (("bundled", row.bundled), ("cached", row.cached)) if flag) or "-"
@@ -267,6 +261,29 @@ def download(version: str | None, force: bool) -> None:
     result = fetch(version, force=force)
     for path in result if isinstance(result, list) else [result]:
         click.echo(str(path))
+
+
+@main.command()
+@click.option("--mirror", help="Mirror base URL for this run (default: OPENCONFLICT_URL).")
+def update(mirror: str | None) -> None:
+    """Learn about releases published since this package was built, from the mirror's ledger.
+
+    The mirror's registry.json is accepted only if it extends the ledger this machine already trusts, entry
+    for entry (a mirror that rewrites, drops or reorders a known release is refused); it is then kept in the
+    cache, so the new versions load, verified file by file, and work offline afterwards.
+    """
+    from .loader import update as fetch_ledger
+    from .loader import using
+    from .loader import versions as list_versions
+
+    with using(mirror=mirror):
+        added = fetch_ledger()
+        known = list_versions()["version"].tolist()
+    if added:
+        click.echo(f"{len(added)} new release(s): {', '.join(added)}")
+    else:
+        click.echo("no new releases: the mirror lists nothing this machine does not already know")
+    click.echo(f"known releases: {', '.join(known)} (latest {known[-1] if known else 'none'})")
 
 
 @main.command()

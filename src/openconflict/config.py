@@ -119,14 +119,15 @@ def redact_url(url: str) -> str:
     """``url`` with any password replaced by ``***``, for messages (a password is never echoed)."""
     try:
         parts = urllib.parse.urlsplit(url)
+        password = parts.password
     except ValueError:
         return "<unparseable URL>"
-    if parts.password is None:
+    if password is None:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
+    # Rebuilt from the raw netloc: parts.port would raise on a malformed port, and the message that reports
+    # that malformed port must still hide the password.
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 

@@ -23,14 +23,12 @@ def parse_version(text: str) -> tuple[int, int, int]:
 
     Releases are never pre-releases and carry no build metadata, so those forms are refused here.
     """
-    from .registry import Version
+    from .versions import Version
 
     try:
         v = Version.parse(text)
-    except ValueError:
-        v = None
-    if v is None or v.pre or text != text.strip() or "+" in text:
-        raise ValueError(f"not a semantic version X.Y.Z: {text!r}")
+    except (TypeError, ValueError):
+        raise ValueError(f"not a semantic version X.Y.Z: {text!r}") from None
     return v.major, v.minor, v.patch
 
 

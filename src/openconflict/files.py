@@ -126,7 +126,8 @@ def locked(lock_path: str | os.PathLike[str], *, wait: float, what: str) -> Iter
     import sys
 
     path = Path(lock_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    # O_NOFOLLOW: a lock file replaced by a link must not make us truncate whatever the link points at.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
     try:
         give_up = time.monotonic() + wait
         delay = 0.01

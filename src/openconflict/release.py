@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache
 from .curated import read_curated
 from .derive import derive_events, derive_registries
 from .diff import RANK, ReleaseDiff, bump_kind, diff_events, diff_schemas, parse_version
+from .files import sha256_file as _sha256
 from .report import Report
 from .schema import RELEASE_TABLES, Schema, load_schema
 from .validate import validate_curated
@@ -78,7 +78,7 @@ def sha256_file(path: Path) -> str:
     st = path.stat()
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
-        _HASHES[key] = cache.sha256_file(path)
+        _HASHES[key] = _sha256(path)
     return _HASHES[key]
 
 

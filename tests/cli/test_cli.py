@@ -21,7 +21,7 @@ def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
                           env=full_env, timeout=300)
 
 
-@pytest.mark.parametrize("verb", ["validate", "build", "diff", "versions", "info", "download", "verify",
+@pytest.mark.parametrize("verb", ["validate", "build", "diff", "versions", "info", "download", "update", "verify",
                                   "codebook", "export"])
 def test_every_verb_has_help(verb: str) -> None:
     out = run(verb, "--help")

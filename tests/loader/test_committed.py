@@ -1,7 +1,7 @@
 """The loader against the releases the build actually committed (build/releases/), if any.
 
-The synthetic fixtures follow the written contract; this checks the contract against the real
-build output, so drift between the two (a renamed column, a changed type) fails here.
+The synthetic fixtures go through the release writer; this checks the loader's column contract against the
+real, committed output, so drift between the two (a renamed column, a changed type) fails here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import openconflict.loader as L
-from openconflict.registry import bundled_releases_dir
+from openconflict.loader.settings import bundled_releases_dir
 
 pytestmark = pytest.mark.skipif(bundled_releases_dir() is None, reason="no committed build/releases/")
 
@@ -22,11 +22,11 @@ def test_committed_latest_loads_offline_and_typed(monkeypatch: pytest.MonkeyPatc
         pytest.skip("the latest release is not bundled in this checkout")
     df = L.load_events()
     assert len(df) == info["events"]
-    assert list(df.columns[:31]) == [name for name, _ in L.EVENT_COLUMNS[:31]]  # ACLED's order
+    assert list(df.columns) == [name for name, _ in L.EVENT_COLUMNS]  # ACLED's order, then our extras
     assert str(df["event_date"].dtype) == "datetime64[ns]"
     assert all(isinstance(df[c].dtype, pd.CategoricalDtype) for c in L.VOCABULARY_COLUMNS if c in df)
     assert df["fatalities"].dtype == pd.Int32Dtype()
     csv = L.load_events(file_format="csv")
     pd.testing.assert_frame_equal(df, csv)
     assert set(L.verify()["status"]) == {"ok"}
-
+    assert L.info()["ledger"]["source"] == "bundled"

@@ -74,3 +74,16 @@ def test_wheel_installs_and_loads_bundled_release_offline(tmp_path: Path) -> Non
     assert got["rows"] == latest["events"]
     assert got["date_dtype"].startswith("datetime64")
     assert got["versions"] == [r["version"] for r in registry["releases"]]
+
+
+def test_bundle_choice_counts_the_ledgers_file_bytes() -> None:
+    """The wheel bundles every release while their files total under the limit, else only the latest."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from hatch_build import choose_bundled
+    finally:
+        sys.path.remove(str(REPO))
+    ledger = json.loads((REPO / "build" / "releases" / "registry.json").read_text())["releases"]
+    total = sum(f["bytes"] for e in ledger for f in e["files"].values())
+    assert choose_bundled(ledger, limit=total) == ledger
+    assert choose_bundled(ledger, limit=total - 1) == ledger[-1:]
