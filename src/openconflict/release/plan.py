@@ -66,6 +66,8 @@ class ReleasePlan:
     publishers: list[str]
     changelog: str
     citation: str
+    #: Set only when the caller allowed an unchanged release (a dry run): why a real build would be refused.
+    unchanged: str | None = None
 
 
 def _ids(ids: list[str]) -> str:
@@ -142,26 +144,33 @@ def check_date(date: dt.date, today: dt.date, events: pa.Table, sources: pa.Tabl
                          f"{latest.version} ({latest.date})")
 
 
-def _check_bump(version: Version, diff: ReleaseDiff, latest: LatestRelease | None) -> None:
+def _check_bump(version: Version, diff: ReleaseDiff, latest: LatestRelease | None,
+                allow_unchanged: bool) -> str | None:
     if latest is None:
-        return
+        return None
     need = diff.required
     if need == "none":
-        raise BuildError(f"nothing changed since release {latest.version} (no event, column or registry row "
-                         "differs); a release must publish a change")
+        why = (f"nothing changed since release {latest.version} (no event, column or registry row differs); a "
+               "release must publish a change")
+        if allow_unchanged:
+            return why
+        raise BuildError(why)
     got = bump_kind(latest.version, version)
     if RANK[got] < RANK[need]:
         raise BuildError(f"version {version} understates the change since {latest.version}: it is a {got} bump, "
                          f"but the change needs at least a {need} bump ({diff.summary()})")
+    return None
 
 
 def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.date, today: dt.date,
                  ledger: Ledger, latest: LatestRelease | None, changelog: str | None = None,
-                 citation_template: str | None = None) -> ReleasePlan:
+                 citation_template: str | None = None, allow_unchanged: bool = False) -> ReleasePlan:
     """Decide the release ``version`` or raise :class:`BuildError` naming the first rule it breaks.
 
     ``latest`` must be the release the ledger lists last (None only when the ledger is empty); ``changelog``
-    and ``citation_template`` are the curator's CHANGELOG.md and CITATION.cff texts, if any.
+    and ``citation_template`` are the curator's CHANGELOG.md and CITATION.cff texts, if any. With
+    ``allow_unchanged`` (dry runs) a release identical to the latest is planned, and ``unchanged`` says why a
+    real build would refuse it.
     """
     from openconflict.release import texts
     from openconflict.release.derive import derive_events, derive_registries
@@ -186,7 +195,7 @@ def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.dat
             diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
         diff.registry_changes = [n for n in REGISTRY_TABLES if not registries[n].equals(latest.registries[n])]
     check_tombstones(events, registries["deletions"], diff, latest)
-    _check_bump(parsed, diff, latest)
+    unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
     check_date(date, today, events, registries["sources"], latest)
 
     previous = latest.version if latest else None
@@ -194,5 +203,5 @@ def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.dat
         version=version, date=date, previous=previous, events=events, registries=registries, diff=diff,
         publishers=sorted(set(registries["sources"].column("publisher").to_pylist())),
         changelog=texts.changelog_section(changelog, version, date, diff, previous),
-        citation=texts.citation(citation_template, version, date),
+        citation=texts.citation(citation_template, version, date), unchanged=unchanged,
     )

@@ -46,6 +46,7 @@ class BuildResult:
     zip_path: Path | None
     recovered: str | None = None  # a release left unrecorded by a killed build, recorded first
     note: str | None = None  # e.g. the archive could not be renamed into place (run `openconflict archive`)
+    unchanged: str | None = None  # dry runs only: why a real build of this version would be refused
 
 
 def _parse_date(date: str | dt.date | None, today: dt.date) -> dt.date:
@@ -118,7 +119,8 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
         latest = read_latest(releases_dir, state.ledger)
         curated = read_curated(root, schema)
         plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
-                            latest=latest, changelog=changelog_text, citation_template=citation_text)
+                            latest=latest, changelog=changelog_text, citation_template=citation_text,
+                            allow_unchanged=dry_run)
         result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
         result.recovered = state.recovered
         return result
@@ -145,7 +147,8 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
         if problems:
             raise BuildError(f"the build produced an inconsistent release {version}: " + "; ".join(problems))
         if dry_run:
-            return BuildResult(version, tmp, plan.events.num_rows, plan.diff, plan.previous, None)
+            return BuildResult(version, tmp, plan.events.num_rows, plan.diff, plan.previous, None,
+                               unchanged=plan.unchanged)
         if dist_dir is not None:
             try:
                 dist_dir.mkdir(parents=True, exist_ok=True)
