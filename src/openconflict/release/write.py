@@ -49,6 +49,13 @@ def write_table(table: pa.Table, folder: Path, name: str) -> None:
             future.result()
 
 
+def _seal(*paths: Path) -> None:
+    """Give files their published mode *before* hashing them: a chmod changes a file's ctime, and the hash
+    memo (keyed on ctime too) would otherwise hash every file a second time."""
+    for p in paths:
+        os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+
+
 def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan) -> dict[str, FileEntry]:
     """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256."""
     data = folder / "data"
@@ -57,15 +64,16 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan) -> dic
     for name, table in plan.registries.items():
         write_table(table, data, name)
     write_table(plan.diff.changes, data, "changes")
+    _seal(folder, data, *data.iterdir())
     csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
             for p in sorted(data.glob("*.csv"))}
     (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs)))
     shutil.copyfile(schema.root / "codebook.md", folder / "codebook.md")
     (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
     (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
+    _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
     sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
             for p in sorted(folder.rglob("*")) if p.is_file()]
     (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
-    for p in [folder, *folder.rglob("*")]:
-        os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+    _seal(folder / "SHA256SUMS")
     return folder_files(folder)
