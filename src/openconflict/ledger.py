@@ -303,11 +303,7 @@ def append_release(releases_dir: str | os.PathLike[str], version: str, date: str
 
 
 def write_extension(folder: str | os.PathLike[str], candidate: Ledger) -> Ledger:
-    """Write ``candidate`` as ``<folder>/registry.json`` atomically, only if it extends the ledger there.
-
-    Used to lay a ledger into a mirror folder: the mirror's history may only grow. The caller holds the
-    mirror's lock. Returns the ledger as written (re-parsed, so its chain is checked once more).
-    """
+    """Write ``candidate`` as ``<folder>/registry.json`` (a mirror's) atomically, only if it extends the one there."""
     path = Path(folder) / LEDGER_FILE
     checked = parse_ledger(candidate.to_json(), str(path))
     if path.exists() or path.is_symlink():
