@@ -126,6 +126,8 @@ def _after_kill(t: Tree, ledger_before: bytes) -> bool:
         assert ledger.versions == ["0.1.0"]
         if folder.exists():  # renamed but not recorded: the pending note describes it exactly
             assert check_folder(folder, _read_note(t.releases / PENDING_FILE)) == []
+            problems = verify_releases(t.releases)
+            assert any("interrupted" in p for p in problems) and any("does not list" in p for p in problems)
             return True
         return False
     assert ledger.versions == ["0.1.0", "0.2.0"]
@@ -208,3 +210,32 @@ def test_builds_killed_at_random_moments(many: Callable[[int], Tree], tmp_path: 
         _recover_and_check(t, published, control)
     print("outcomes seen:", seen)
     assert False in seen  # at least one kill landed before the commit point
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from openconflict.files import locked
+with locked(Path(sys.argv[1]) / ".build.lock", wait=5, what="test"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_held_build_lock_is_waited_for_only_so_long_and_names_its_holder(tree: Tree) -> None:
+    from openconflict.errors import LockTimeoutError
+
+    tree.releases.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tree.releases)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        with pytest.raises(LockTimeoutError, match=f"pid {holder.pid}"):
+            build_release(tree.root, "0.1.0", date=DATE, releases_dir=tree.releases, dist_dir=tree.dist,
+                          lock_wait=0.5)
+        assert time.monotonic() - t0 < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (tree.releases / "0.1.0").exists()
+    build_release(tree.root, "0.1.0", date=DATE, releases_dir=tree.releases, dist_dir=tree.dist, lock_wait=5)

@@ -149,7 +149,7 @@ def archive_release(version: str, *, releases_dir: Path = Path("build/releases")
 
     releases_dir, dist_dir = Path(releases_dir), Path(dist_dir)
     check_dist_dir(dist_dir)
-    with build_lock(releases_dir, lock_wait=lock_wait, versions=[version]) as state:
+    with build_lock(releases_dir, lock_wait=lock_wait, versions=[version], create=False) as state:
         entry = state.ledger.get(version) if version in state.ledger else None
         if entry is None:
             known = ", ".join(state.ledger.versions) or "none"

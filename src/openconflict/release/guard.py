@@ -149,15 +149,17 @@ def _recover(releases_dir: Path, ledger: Ledger) -> tuple[Ledger, str | None]:
 
 
 @contextlib.contextmanager
-def build_lock(releases_dir: Path, *, lock_wait: float | None = None,
-               versions: Iterable[str] | None = None) -> Iterator[LockedState]:
+def build_lock(releases_dir: Path, *, lock_wait: float | None = None, versions: Iterable[str] | None = None,
+               create: bool = True) -> Iterator[LockedState]:
     """Hold the build lock of ``releases_dir`` with its published releases checked (see the module doc).
 
     ``versions`` limits the file check to those releases (the chain is always checked); the default checks
-    every release and looks for stray version folders.
+    every release and looks for stray version folders. Without ``create`` a missing folder is an error.
     """
     releases_dir = Path(releases_dir)
     wait = config.lock_wait() if lock_wait is None else lock_wait
+    if not create and not releases_dir.is_dir():
+        raise BuildError(f"no releases folder at {releases_dir}")
     try:
         releases_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

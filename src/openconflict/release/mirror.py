@@ -92,7 +92,7 @@ def publish_to_mirror(version: str, to: Path, *, releases_dir: Path = Path("buil
     to, releases_dir = Path(to), Path(releases_dir)
     _check_target(to, releases_dir)
     wait = config.lock_wait() if lock_wait is None else lock_wait
-    with build_lock(releases_dir, lock_wait=wait) as state:
+    with build_lock(releases_dir, lock_wait=wait, create=False) as state:
         ours = state.ledger
         if version not in ours:
             raise BuildError(f"release {version} is not in the ledger {ours.origin} (published: "
