@@ -222,3 +222,15 @@ def test_9_files_changed_by_anything_are_refused(tree: Tree) -> None:
     target.write_bytes(bytes(data))
     build(tree, "0.2.0", date="2026-01-15")
     assert verify_releases(tree.releases) == []
+
+
+@pytest.mark.parametrize("inside", ["", "0.1.0", "0.1.0/data"])
+def test_6_dist_inside_the_releases_folder_is_refused(tree: Tree, inside: str) -> None:
+    build(tree, "0.1.0", date="2026-01-15")
+    tree.add(event_row(4, "2015-10-16"))
+    tree.write()
+    before = snapshot(tree.releases)
+    with pytest.raises(BuildError, match="inside the releases folder"):
+        build_release(tree.root, "0.2.0", date="2026-01-15", releases_dir=tree.releases,
+                      dist_dir=tree.releases / inside)
+    assert snapshot(tree.releases) == before and leftovers(tree.releases) == []

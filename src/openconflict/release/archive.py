@@ -34,8 +34,13 @@ def archive_name(version: str) -> str:
     return f"{PACKAGE}-{version}.zip"
 
 
-def check_dist_dir(dist_dir: Path) -> None:
-    """Refuse an archive folder that cannot be one (a file, or a link), before anything is written."""
+def check_dist_dir(dist_dir: Path, releases_dir: Path) -> None:
+    """Refuse an archive folder that cannot be one (a file, a broken link, or a place inside the releases
+    folder, where an archive would become an extra file of a published release), before anything is written."""
+    a, b = dist_dir.resolve(), releases_dir.resolve()
+    if a == b or b in a.parents:
+        raise BuildError(f"the archive folder {dist_dir} is inside the releases folder {releases_dir}; archives "
+                         "are not part of a release: point --dist elsewhere (default build/dist)")
     if dist_dir.is_symlink() and not dist_dir.is_dir():
         raise BuildError(f"the archive folder {dist_dir} is a broken link; point --dist at a folder")
     if dist_dir.exists() and not dist_dir.is_dir():
@@ -148,7 +153,7 @@ def archive_release(version: str, *, releases_dir: Path = Path("build/releases")
     from openconflict.release.guard import build_lock
 
     releases_dir, dist_dir = Path(releases_dir), Path(dist_dir)
-    check_dist_dir(dist_dir)
+    check_dist_dir(dist_dir, releases_dir)
     with build_lock(releases_dir, lock_wait=lock_wait, versions=[version], create=False) as state:
         entry = state.ledger.get(version) if version in state.ledger else None
         if entry is None:

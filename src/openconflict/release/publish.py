@@ -106,7 +106,7 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
     release_date = _parse_date(date, today)
     if dist_dir is not None:
         dist_dir = Path(dist_dir)
-        check_dist_dir(dist_dir)
+        check_dist_dir(dist_dir, releases_dir)
     if not root.is_dir():
         raise BuildError(f"no datasets folder at {root}")
     schema = schema or load_schema()
