@@ -169,3 +169,33 @@ def test_a_published_mirror_serves_every_file_the_ledger_lists(two: Tree, served
             with urllib.request.urlopen(f"{url}/{entry.version}/{rel}", timeout=10) as resp:
                 body = resp.read()
             assert (len(body), hashlib.sha256(body).hexdigest()) == (meta.bytes, meta.sha256), rel
+
+
+KILLED_PUBLISH = """
+import os, signal, sys
+from pathlib import Path
+from openconflict.release import publish_to_mirror
+def die(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == sys.argv[4] and frame.f_code.co_filename.endswith(sys.argv[5]):
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.setprofile(die)
+publish_to_mirror(sys.argv[1], Path(sys.argv[2]), releases_dir=Path(sys.argv[3]))
+"""
+
+
+@pytest.mark.parametrize(("function", "module"), [("_copy_release", "mirror.py"), ("fsync_tree", "guard.py"),
+                                                  ("write_extension", "ledger.py"), ("atomic_write", "files.py")])
+def test_a_killed_publish_leaves_a_consistent_mirror_and_the_next_one_finishes(
+        two: Tree, tmp_path: Path, function: str, module: str) -> None:
+    mirror = tmp_path / "mirror"
+    publish_to_mirror("0.1.0", mirror, releases_dir=two.releases)
+    ledger_before = (mirror / "registry.json").read_bytes()
+    proc = subprocess.run([sys.executable, "-c", KILLED_PUBLISH, "0.2.0", str(mirror), str(two.releases), function,
+                           module], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    # The mirror's ledger never names a release whose files are not complete.
+    assert (mirror / "registry.json").read_bytes() == ledger_before
+    assert read_ledger(mirror / "registry.json").versions == ["0.1.0"]
+    publish_to_mirror("0.2.0", mirror, releases_dir=two.releases)
+    assert (mirror / "registry.json").read_bytes() == (two.releases / "registry.json").read_bytes()
+    assert verify_releases(mirror) == [] and leftovers(mirror) == []
