@@ -1,7 +1,7 @@
 """Issue 9's reproductions 1, 2, 3, 5, 6 and 9 on the release side: each one broke a published promise before.
 
 Reproductions 1-3 and 9 run on a copy of the real committed releases (laid through the release writer) and
-the real curated tables; 5 and 6 on a small SYNTHETIC tree. Reproduction 4 is in test_concurrency.py.
+the real curated tables; 5 and 6 on a small SYNTHETIC tree. Reproduction 4 is in test_release_concurrency.py.
 """
 
 from __future__ import annotations
