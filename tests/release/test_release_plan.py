@@ -77,3 +77,13 @@ def test_a_larger_bump_than_needed_is_allowed_and_order_comes_from_the_ledger(tr
     tree.write()
     with pytest.raises(BuildError, match="understates the change since 2.0.1: it is a patch bump"):
         build(tree, "2.0.2")
+
+
+def test_a_changelog_that_is_not_utf8_is_refused_clearly(tree: Tree) -> None:
+    (tree.repo / "CHANGELOG.md").write_bytes(b"## [0.1.0]\n\xff\xfe broken\n")
+    with pytest.raises(BuildError, match="cannot read .*CHANGELOG.md as UTF-8"):
+        build(tree, "0.1.0")
+    assert not (tree.releases / "0.1.0").exists()
+    (tree.repo / "CHANGELOG.md").write_text("## [0.1.0]\n\nFirst SYNTHETIC release.\n", encoding="utf-8")
+    build(tree, "0.1.0")
+    assert "First SYNTHETIC release." in (tree.releases / "0.1.0" / "CHANGELOG.md").read_text()

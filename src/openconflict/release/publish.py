@@ -83,7 +83,13 @@ def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
 
 
 def _read_text(path: Path | None) -> str | None:
-    return path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
+    """A curator's text file (CHANGELOG.md, CITATION.cff) if it exists; unreadable text is refused clearly."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read {path} as UTF-8 text: {exc}") from None
 
 
 def build_release(root: Path, version: str, *, date: str | dt.date | None = None,
