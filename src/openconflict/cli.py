@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -219,7 +220,7 @@ def verify(version: str | None, releases: Path, local: bool, repair: bool) -> No
     click.echo(f"{len(checked)} release(s) verified against the ledger: {', '.join(checked) or 'none'}")
 
 
-def _events_and_fields(version: str, releases: Path | None) -> tuple[object, object]:
+def _events_and_fields(version: str, releases: Path | None) -> tuple[Any, Any]:
     """A release's events (Arrow) and its events Table Schema fields: from a releases folder (checked
     against its ledger) or, without one, through the loader's public API."""
     if releases is not None:
@@ -265,9 +266,9 @@ def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
         bump = bump_kind(old, new)
     except (OpenConflictError, ValueError) as exc:
         _refused(exc, "diff")
-    d = diff_events(a, b)  # type: ignore[arg-type]
+    d = diff_events(a, b)
     if fa is not None and fb is not None:
-        d.schema_changes = diff_schemas(fa, fb)  # type: ignore[arg-type]
+        d.schema_changes = diff_schemas(fa, fb)
     click.echo(f"{old} -> {new} ({bump} bump; the change needs at least: {d.required})")
     click.echo(d.summary())
     rows = d.changes.to_pylist()
