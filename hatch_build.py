@@ -1,9 +1,11 @@
 """Wheel build hook: ship the published schema and the releases the loader needs offline.
 
 Why a hook: the schema and releases live at the top of the repository (where curators and researchers
-look for them), but an installed package must carry them. Releases are bundled while all of them
-together stay under ``BUNDLE_LIMIT`` bytes; beyond that only the latest is bundled and older versions are
-fetched from a mirror. The ledger (registry.json) always ships.
+look for them), but an installed package must carry them. The release ledger (``registry.json``, format 2,
+in publication order) always ships; release folders are bundled newest first while their total size stays
+under ``BUNDLE_LIMIT`` bytes (the latest always, so the first load works offline), and older versions are
+fetched from a mirror. The ledger is read as plain JSON: the hook runs in the build environment, where the
+package itself may not be importable.
 """
 
 from __future__ import annotations
@@ -17,13 +19,33 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 BUNDLE_LIMIT = 20 * 1024 * 1024
 
 
-def choose_bundled(entries: list[dict[str, Any]], limit: int = BUNDLE_LIMIT) -> list[dict[str, Any]]:
-    """All releases if they fit under ``limit``, else only the latest (the ledger's last entry).
+def release_size(entry: dict[str, Any]) -> int:
+    """Total bytes of one ledger entry's files."""
+    return sum(int(f["bytes"]) for f in entry["files"].values())
 
-    A ledger entry lists each file's bytes (format 2 has no per-release total), so the total is their sum.
+
+def choose_bundled(entries: list[dict[str, Any]], limit: int = BUNDLE_LIMIT) -> list[dict[str, Any]]:
+    """The latest release and, newest first, every earlier one while the total stays under ``limit``.
+
+    ``entries`` are the ledger's releases in publication order (the last is the latest).
     """
-    total = sum(int(f["bytes"]) for e in entries for f in e.get("files", {}).values())
-    return list(entries) if total <= limit else list(entries[-1:])
+    chosen: list[dict[str, Any]] = []
+    total = 0
+    for entry in reversed(entries):
+        size = release_size(entry)
+        if chosen and total + size > limit:
+            break
+        chosen.append(entry)
+        total += size
+    return chosen[::-1]
+
+
+def read_ledger_entries(path: Path) -> list[dict[str, Any]]:
+    """The releases of a format-2 ledger; anything else stops the wheel build with a clear message."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("format") != 2 or not isinstance(data.get("releases"), list):
+        raise ValueError(f"{path} is not a release ledger of format 2; the wheel cannot bundle releases")
+    return data["releases"]
 
 
 class BundleHook(BuildHookInterface):
@@ -40,6 +62,5 @@ class BundleHook(BuildHookInterface):
         if not registry.is_file():
             return
         include[str(registry)] = "openconflict/_releases/registry.json"
-        entries = json.loads(registry.read_text(encoding="utf-8"))["releases"]
-        for entry in choose_bundled(entries):
+        for entry in choose_bundled(read_ledger_entries(registry)):
             include[str(releases / entry["version"])] = f"openconflict/_releases/{entry['version']}"

@@ -17,7 +17,7 @@ from benchmarks.common import BenchResult, Timing, openconflict_cmd, run_measure
 from benchmarks.synth import ensure_tree
 
 VERSION = "1.0.0"
-DATE = "2026-01-01"
+DATE = "2026-02-01"  # after the newest synthetic report (early January 2026): the build refuses earlier dates
 
 
 def release_dirs(work: Path, n: int) -> tuple[Path, Path]:

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         from openconflict.release import build_release
 
         with tempfile.TemporaryDirectory(dir=WORK) as tmp:
-            total, text = cprofile(lambda: build_release(root, "1.0.0", date="2026-01-01",
+            total, text = cprofile(lambda: build_release(root, "1.0.0", date="2026-02-01",
                                                          releases_dir=Path(tmp) / "rel",
                                                          dist_dir=Path(tmp) / "dist"), args.top)
         print(f"build {args.n:,} events: {total:.2f} s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -109,15 +110,27 @@ def codebook(check: bool) -> None:
 
 
 def _default_version(releases: Path) -> str:
-    """The next minor version after the latest release, for dry runs."""
-    from .diff import parse_version
+    """The next minor version after the latest published release (publication order), for dry runs."""
     from .release import release_versions
+    from .versions import Version
 
-    versions = release_versions(releases)
-    if not versions:
+    published = release_versions(releases)
+    if not published:
         return "0.1.0"
-    major, minor, _ = parse_version(versions[-1])
-    return f"{major}.{minor + 1}.0"
+    latest = Version.parse(published[-1])
+    return f"{latest.major}.{latest.minor + 1}.0"
+
+
+def _refused(exc: Exception, what: str) -> None:
+    """Print a refusal (and a validation report, if any) and exit 1: no traceback for a refused job."""
+    report = getattr(exc, "report", None)
+    if report is not None:
+        click.echo(report.to_text(), err=True)
+    click.echo(f"{what} refused: {exc}", err=True)
+    sys.exit(1)
+
+
+_RELEASES_HELP = "Where releases and their ledger (registry.json) live."
 
 
 @main.command()
@@ -127,29 +140,38 @@ def _default_version(releases: Path) -> str:
 @click.option("--root", type=click.Path(path_type=Path), default=Path("datasets"), show_default=True,
               help="The curated datasets folder.")
 @click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True,
-              help="Where releases and registry.json live.")
+              help=_RELEASES_HELP)
 @click.option("--dist", type=click.Path(path_type=Path), default=Path("build/dist"), show_default=True,
               help="Where the downloadable zip archive goes.")
 def build(version: str | None, date: str | None, dry_run: bool, root: Path, releases: Path, dist: Path) -> None:
     """Validate datasets/ and publish a versioned release under build/releases/<version>/.
 
-    Refuses (writing nothing) on validation errors, an existing version, or a version number smaller than
-    the change requires. Without --version it does a dry run of the next minor version.
+    Under the build lock, every published release is first checked against the ledger; the build is
+    refused (publishing nothing) on any difference there, on validation errors, an existing or lower
+    version, a version number smaller than the change requires, nothing changed, a removed tombstone or a
+    reused deleted id, or a date in the future or before the events it contains. Without --version it does
+    a dry run of the next minor version.
     """
-    from .release import BuildError, build_release
+    from .errors import BuildError, OpenConflictError
+    from .release import build_release
 
     if not root.is_dir():
         raise click.UsageError(f"no datasets folder at {root}")
-    if version is None:
-        dry_run = True
-        version = _default_version(releases)
+    implicit = version is None
     try:
+        if version is None:
+            dry_run = True
+            version = _default_version(releases)
         result = build_release(root, version, date=date, releases_dir=releases, dist_dir=dist, dry_run=dry_run)
-    except BuildError as exc:
-        if exc.report is not None:
-            click.echo(exc.report.to_text(), err=True)
-        click.echo(f"build refused: {exc}", err=True)
-        sys.exit(1)
+    except OpenConflictError as exc:
+        _refused(exc, "build")
+    if result.recovered:
+        click.echo(result.recovered)
+    if result.unchanged:
+        if not implicit:  # an explicit version: say the truth about the real build
+            _refused(BuildError(result.unchanged), "build")
+        click.echo(f"dry run: the datasets build and validate, but {result.unchanged}")
+        return
     what = "dry run of" if dry_run else "published"
     click.echo(f"{what} {result.version}: {result.events} events; against {result.previous or 'nothing'}: "
                f"{result.diff.summary()}")
@@ -157,6 +179,8 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
         click.echo(f"release folder: {result.path}")
         if result.zip_path:
             click.echo(f"archive: {result.zip_path}")
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
 
 
 @main.command()
@@ -167,8 +191,9 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
               help="Check the copies the loader serves on this machine (bundled and cached) instead.")
 @click.option("--repair", is_flag=True, help="With --local: fetch corrupt cached files again from the mirror.")
 def verify(version: str | None, releases: Path, local: bool, repair: bool) -> None:
-    """Re-hash releases: committed ones (SHA256SUMS, datapackage.json, registry) or, with --local or
-    outside a checkout, the loader's bundled and cached copies. VERSION may be 'all' with --local."""
+    """Check releases: committed ones (every file against the ledger and its chain, SHA256SUMS,
+    datapackage.json) or, with --local or outside a checkout, the loader's bundled and cached copies.
+    VERSION may be 'all' with --local."""
     if local or not releases.is_dir():
         from .loader import verify as verify_local
 
@@ -179,37 +204,72 @@ def verify(version: str | None, releases: Path, local: bool, repair: bool) -> No
                        f"(expected {row.expected}, actual {row.actual})")
         click.echo(f"{len(df) - len(bad)} of {len(df)} local file(s) ok")
         sys.exit(1 if (bad["status"] == "corrupt").any() else 0)
+    from .errors import OpenConflictError
     from .release import release_versions, verify_releases
 
     problems = verify_releases(releases, version)
     for p in problems:
         click.echo(p)
-    checked = [version] if version else release_versions(releases)
+    try:
+        checked = [version] if version else release_versions(releases)
+    except OpenConflictError:
+        checked = []
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(checked)} release(s)", err=True)
         sys.exit(1)
-    click.echo(f"{len(checked)} release(s) verified: {', '.join(checked) or 'none'}")
+    click.echo(f"{len(checked)} release(s) verified against the ledger: {', '.join(checked) or 'none'}")
+
+
+def _events_and_fields(version: str, releases: Path | None) -> tuple[Any, Any]:
+    """A release's events (Arrow) and its events Table Schema fields: from a releases folder (checked
+    against its ledger) or, without one, through the loader's public API."""
+    if releases is not None:
+        import json
+
+        import pyarrow.parquet as pq
+
+        from .errors import BuildError
+        from .ledger import check_published
+        from .release.guard import read_releases_ledger
+
+        ledger = read_releases_ledger(releases)
+        ledger.get(version)
+        problems = check_published(releases, ledger, [version])
+        if problems:
+            raise BuildError(f"release {version} does not match the ledger: " + "; ".join(problems))
+        folder = releases / version
+        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        fields = next((r["schema"]["fields"] for r in desc["resources"] if r["name"] == "events"), None)
+        return pq.read_table(folder / "data" / "events.parquet"), fields
+    from . import load_events
+
+    return load_events(version, output="arrow"), None
 
 
 @main.command()
 @click.argument("old")
 @click.argument("new")
 @click.option("--releases", type=click.Path(path_type=Path), default=None,
-              help="A releases folder to read from (default: the loader's bundled/cached releases).")
+              help="A releases folder to read from (default: build/releases in a checkout, else the loader's "
+                   "bundled or cached releases).")
 @click.option("--limit", default=20, show_default=True, help="How many changed events to list.")
 def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
     """Summarise what changed between two releases OLD and NEW."""
-    from .diff import bump_kind, diff_events, diff_schemas
-    from .loader import events_fields, load_events, using
+    from .errors import OpenConflictError
+    from .release.diff import diff_events, diff_schemas
+    from .versions import bump_kind
 
-    with using(releases=releases):  # an option, passed as an argument: the environment is left alone
-        a = load_events(old, output="arrow")
-        b = load_events(new, output="arrow")
-        fields = [events_fields(old), events_fields(new)]
+    if releases is None and (Path("build/releases") / "registry.json").is_file():
+        releases = Path("build/releases")
+    try:
+        (a, fa), (b, fb) = _events_and_fields(old, releases), _events_and_fields(new, releases)
+        bump = bump_kind(old, new)
+    except (OpenConflictError, ValueError) as exc:
+        _refused(exc, "diff")
     d = diff_events(a, b)
-    if fields[0] is not None and fields[1] is not None:
-        d.schema_changes = diff_schemas(fields[0], fields[1])
-    click.echo(f"{old} -> {new} ({bump_kind(old, new)} bump; the change needs at least: {d.required})")
+    if fa is not None and fb is not None:
+        d.schema_changes = diff_schemas(fa, fb)
+    click.echo(f"{old} -> {new} ({bump} bump; the change needs at least: {d.required})")
     click.echo(d.summary())
     rows = d.changes.to_pylist()
     by_field: dict[str, int] = {}
@@ -225,6 +285,46 @@ def diff(old: str, new: str, releases: Path | None, limit: int) -> None:
             click.echo(f"  {r['event_id']}: {r['change']}")
     if len(rows) > limit:
         click.echo(f"  … and {len(rows) - limit} more change(s); see data/changes.csv")
+
+
+@main.command()
+@click.argument("version")
+@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True,
+              help=_RELEASES_HELP)
+@click.option("--dist", type=click.Path(path_type=Path), default=Path("build/dist"), show_default=True,
+              help="Where the zip archive goes.")
+def archive(version: str, releases: Path, dist: Path) -> None:
+    """Write the byte-identical zip archive of a published release again, checked against the ledger."""
+    from .errors import OpenConflictError
+    from .release import archive_release
+
+    try:
+        path = archive_release(version, releases_dir=releases, dist_dir=dist)
+    except OpenConflictError as exc:
+        _refused(exc, "archive")
+    click.echo(f"archive: {path} (every member matches the ledger)")
+
+
+@main.command()
+@click.argument("version")
+@click.option("--to", "to", type=click.Path(path_type=Path), required=True,
+              help="The mirror folder to lay the release into (laid out like build/releases/).")
+@click.option("--releases", type=click.Path(path_type=Path), default=Path("build/releases"), show_default=True,
+              help=_RELEASES_HELP)
+def publish(version: str, to: Path, releases: Path) -> None:
+    """Lay a published release into a static mirror folder: files first, ledger last.
+
+    Earlier releases the mirror lacks are laid too; the mirror's ledger must be a prefix of ours and only
+    ever grows. Serve the folder from any static host and point OPENCONFLICT_URL at it.
+    """
+    from .errors import OpenConflictError
+    from .release import publish_to_mirror
+
+    try:
+        copied = publish_to_mirror(version, to, releases_dir=releases)
+    except OpenConflictError as exc:
+        _refused(exc, "publish")
+    click.echo(f"mirror {to}: ledger up to {version}; copied {', '.join(copied) or 'nothing (already there)'}")
 
 
 @main.command()
@@ -306,3 +406,11 @@ def export(version: str | None, output: Path, fmt: str | None, country: tuple[st
     n = export_events(output, fmt, version, country=list(country) or None, start=start, end=end,
                       event_type=list(event_type) or None)
     click.echo(f"wrote {n} events to {output}")
+
+
+from .cite import cite_command  # noqa: E402  (click command objects; light imports only)
+from .curation.cli import lookup_command, new_command  # noqa: E402
+
+main.add_command(cite_command)  # openconflict cite
+main.add_command(lookup_command)  # openconflict lookup place|actor|source
+main.add_command(new_command)  # openconflict new event|source|location

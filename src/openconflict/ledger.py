@@ -55,6 +55,7 @@ __all__ = [
     "migrate_v1",
     "parse_ledger",
     "read_ledger",
+    "write_extension",
 ]
 
 LEDGER_FILE = "registry.json"
@@ -301,6 +302,16 @@ def append_release(releases_dir: str | os.PathLike[str], version: str, date: str
     return new
 
 
+def write_extension(folder: str | os.PathLike[str], candidate: Ledger) -> Ledger:
+    """Write ``candidate`` as ``<folder>/registry.json`` (a mirror's) atomically, only if it extends the one there."""
+    path = Path(folder) / LEDGER_FILE
+    checked = parse_ledger(candidate.to_json(), str(path))
+    if path.exists() or path.is_symlink():
+        check_extends(read_ledger(path), checked)
+    atomic_write(path, dumps(checked))
+    return checked
+
+
 def migrate_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     """Convert a format-1 registry (version-sorted, recomputed from disk) into a format-2 ledger.
 
@@ -361,11 +372,11 @@ def check_folder(folder: Path, entry: Entry) -> list[str]:
             problems.append(f"{name}/{rel}: not a regular file")
             continue
         size = p.stat().st_size
-        if size != expected.bytes:
-            problems.append(f"{name}/{rel}: {size} bytes, the ledger says {expected.bytes}")
-            continue
         actual = sha256_file(p)
-        if actual != expected.sha256:
+        if size != expected.bytes:
+            problems.append(f"{name}/{rel}: {size} bytes, sha256 {actual}; the ledger says {expected.bytes} bytes, "
+                            f"sha256 {expected.sha256}")
+        elif actual != expected.sha256:
             problems.append(f"{name}/{rel}: sha256 {actual}, the ledger says {expected.sha256}")
     for rel in sorted(set(entry.files) - seen):
         problems.append(f"{name}/{rel}: missing (the ledger lists it)")

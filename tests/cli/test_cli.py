@@ -22,7 +22,7 @@ def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
 
 
 @pytest.mark.parametrize("verb", ["validate", "build", "diff", "versions", "info", "download", "update", "verify",
-                                  "codebook", "export"])
+                                  "codebook", "export", "archive", "publish", "lookup", "new"])
 def test_every_verb_has_help(verb: str) -> None:
     out = run(verb, "--help")
     assert out.returncode == 0 and "Usage:" in out.stdout and verb in out.stdout
@@ -35,7 +35,7 @@ def test_build_without_version_is_a_dry_run_that_writes_nothing(tmp_path: Path) 
     before = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*"))
     out = run("build", cwd=repo)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("dry run of ")
+    assert out.stdout.startswith("dry run")
     after = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*"))
     def strip(paths: list[str]) -> list[str]:
         return [p for p in paths if not p.endswith(".build.lock")]

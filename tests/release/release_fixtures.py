@@ -129,3 +129,35 @@ def many(tmp_path: Path) -> Callable[[int], Tree]:
         return t
 
     return make
+
+
+COMMITTED_RELEASES = REPO / "build" / "releases"
+
+
+def committed_copy(repo: Path, upto: str = "1.0.1") -> Tree:
+    """A repository copy with the real curated tables and the committed releases up to ``upto``.
+
+    The releases are laid through the release writer (``publish_to_mirror``), never copied by hand, so the
+    copy's ledger is the committed ledger's prefix, byte for byte.
+    """
+    from openconflict.release import publish_to_mirror
+
+    t = Tree(repo)
+    shutil.copytree(REPO / "datasets", t.root)
+    publish_to_mirror(upto, t.releases, releases_dir=COMMITTED_RELEASES)
+    return t
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (lock files aside) with its bytes: what "nothing was written" compares."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(".lock")}
+
+
+def leftovers(*folders: Path) -> list[str]:
+    """Temporary files or folders of the release step under ``folders`` (there must be none)."""
+    found = []
+    for folder in folders:
+        if folder.is_dir():
+            found += [p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+    return found

@@ -1,14 +1,16 @@
 """What changed between two releases, and which version bump that change requires.
 
-Why its own module: the build refuses a version number that understates the change, the loader's
-``changes(old, new)`` and ``openconflict diff`` show the same diff to researchers, so one implementation
-serves all three.
+Why its own module: the build refuses a version number that understates the change, and
+``openconflict diff`` shows the same diff to researchers, so one implementation serves both. Version
+parsing and bump rules live in :mod:`openconflict.versions`; this module only says which bump a change needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from openconflict.versions import RANK, Bump
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -18,38 +20,9 @@ KEY = "event_id_cnty"
 IGNORED_IN_DIFF = {"timestamp"}
 
 
-def parse_version(text: str) -> tuple[int, int, int]:
-    """A release version: plain MAJOR.MINOR.PATCH, parsed by the registry's semver rules.
-
-    Releases are never pre-releases and carry no build metadata, so those forms are refused here.
-    """
-    from .versions import Version
-
-    try:
-        v = Version.parse(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"not a semantic version X.Y.Z: {text!r}") from None
-    return v.major, v.minor, v.patch
-
-
-def bump_kind(old: str, new: str) -> str:
-    """'major', 'minor', 'patch' or 'none' for going from ``old`` to ``new`` (``new`` must be larger)."""
-    o, n = parse_version(old), parse_version(new)
-    if n <= o:
-        return "none"
-    if n[0] > o[0]:
-        return "major"
-    if n[1] > o[1]:
-        return "minor"
-    return "patch"
-
-
-RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
-
-
 @dataclass
 class SchemaChange:
-    kind: str  # "major" | "minor" | "patch"
+    kind: Bump  # "major" | "minor" | "patch"
     description: str
 
 
@@ -62,6 +35,9 @@ class ReleaseDiff:
     modified: int = 0
     deleted: int = 0
     schema_changes: list[SchemaChange] = field(default_factory=list)
+    #: Registry tables (actors, locations, sources, deletions) whose rows differ from the previous release:
+    #: a correction there is a release too (a patch at least), even when no event changed.
+    registry_changes: list[str] = field(default_factory=list)
 
     def ids(self, change: str) -> list[str]:
         """Event ids with the given change ('added', 'modified' or 'deleted')."""
@@ -71,21 +47,23 @@ class ReleaseDiff:
         return sorted(set(self.changes.column("event_id").filter(mask).to_pylist()))
 
     @property
-    def required(self) -> str:
-        """The smallest bump this diff needs."""
-        need = "none"
+    def required(self) -> Bump:
+        """The smallest bump this diff needs ('none' when no event and no column changed)."""
+        need: Bump = "none"
         for sc in self.schema_changes:
             if RANK[sc.kind] > RANK[need]:
                 need = sc.kind
         if (self.added or self.deleted) and RANK["minor"] > RANK[need]:
             need = "minor"
-        if self.modified and RANK["patch"] > RANK[need]:
+        if (self.modified or self.registry_changes) and RANK["patch"] > RANK[need]:
             need = "patch"
         return need
 
     def summary(self) -> str:
         lines = [f"{self.added} added, {self.modified} modified, {self.deleted} deleted event(s)"]
         lines += [f"schema ({sc.kind}): {sc.description}" for sc in self.schema_changes]
+        if self.registry_changes:
+            lines.append(f"registries changed: {', '.join(self.registry_changes)}")
         return "\n".join(lines)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .curated import Curated
-from .schema import Schema
+from openconflict.curated import Curated
+from openconflict.schema import Schema
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -1,0 +1,206 @@
+"""Publish a release: the I/O around :func:`~openconflict.release.plan.plan_release`.
+
+Why in this order (issue 9): under the one build lock, and only after every published release has been
+checked against the ledger (:func:`~openconflict.release.guard.build_lock`), the latest release is read,
+the release is planned, and every file is written into a temporary folder beside its final place. Every
+step that can fail happens before the rename: the folder is checked (SHA256SUMS, descriptor), the archive
+is written in full under a temporary name, the files are flushed, and the pending note is written. Then
+the folder is renamed into place (the commit point), the ledger entry is appended, the note is dropped,
+and the archive is renamed to its final name. A failure before the rename leaves no trace; a kill after
+it is finished by the next command (see :mod:`openconflict.release.guard`). An archive that could not be
+renamed is not a lost release: ``openconflict archive VERSION`` writes the same bytes again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from openconflict.errors import BuildError, LedgerError
+from openconflict.files import fsync_dir
+from openconflict.ledger import Entry, Ledger, append_release
+from openconflict.release.archive import archive_name, check_dist_dir, clean_dist, temp_zip, write_zip
+from openconflict.release.diff import ReleaseDiff
+from openconflict.release.guard import TMP_PREFIX, build_lock, clear_pending, fsync_tree, write_pending
+from openconflict.release.plan import REGISTRY_TABLES, LatestRelease, ReleasePlan, check_version, plan_release
+from openconflict.schema import Schema
+
+__all__ = ["BuildResult", "build_release", "read_latest"]
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the version, where it is, its diff, and what it was compared against."""
+
+    version: str
+    path: Path
+    events: int
+    diff: ReleaseDiff
+    previous: str | None
+    zip_path: Path | None
+    recovered: str | None = None  # a release left unrecorded by a killed build, recorded first
+    note: str | None = None  # e.g. the archive could not be renamed into place (run `openconflict archive`)
+    unchanged: str | None = None  # dry runs only: why a real build of this version would be refused
+
+
+def _parse_date(date: str | dt.date | None, today: dt.date) -> dt.date:
+    if date is None:
+        return today
+    if isinstance(date, dt.datetime):
+        raise BuildError(f"a release date is a calendar date YYYY-MM-DD, not a timestamp: {date!r}")
+    if isinstance(date, dt.date):
+        return date
+    try:
+        if not isinstance(date, str) or len(date) != 10 or not date.isascii():
+            raise ValueError
+        return dt.date.fromisoformat(date)
+    except ValueError:
+        raise BuildError(f"not a date YYYY-MM-DD: {date!r}") from None
+
+
+def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
+    """The latest published release's tables, read from its folder (already checked against the ledger)."""
+    import pyarrow.parquet as pq
+
+    if not ledger.entries:
+        return None
+    entry = ledger.latest
+    folder = releases_dir / entry.version
+    try:
+        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
+        events = pq.read_table(folder / "data" / "events.parquet")
+        registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
+    return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, registries)
+
+
+def _read_text(path: Path | None) -> str | None:
+    """A curator's text file (CHANGELOG.md, CITATION.cff) if it exists; unreadable text is refused clearly."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read {path} as UTF-8 text: {exc}") from None
+
+
+def build_release(root: Path, version: str, *, date: str | dt.date | None = None,
+                  releases_dir: Path = Path("build/releases"), dist_dir: Path | None = Path("build/dist"),
+                  dry_run: bool = False, changelog: Path | None = None, citation: Path | None = None,
+                  schema: Schema | None = None, lock_wait: float | None = None,
+                  today: dt.date | None = None) -> BuildResult:
+    """Validate ``root`` (a datasets folder), plan release ``version`` and publish it.
+
+    ``changelog`` and ``citation`` default to CHANGELOG.md and CITATION.cff beside ``root``; ``today`` (UTC
+    by default) bounds the release date; ``lock_wait`` defaults to OPENCONFLICT_LOCK_WAIT. With ``dry_run``
+    everything is built and checked in a temporary folder that is then removed, and nothing is published.
+    Raises :class:`BuildError` (having published nothing) when any rule refuses the release.
+    """
+    from openconflict.curated import read_curated
+    from openconflict.schema import load_schema
+
+    root, releases_dir = Path(root), Path(releases_dir)
+    today = today or dt.datetime.now(dt.UTC).date()
+    release_date = _parse_date(date, today)
+    if dist_dir is not None:
+        dist_dir = Path(dist_dir)
+        check_dist_dir(dist_dir, releases_dir)
+    if not root.is_dir():
+        raise BuildError(f"no datasets folder at {root}")
+    schema = schema or load_schema()
+    repo = root.resolve().parent
+    changelog_text = _read_text(changelog if changelog is not None else repo / "CHANGELOG.md")
+    citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")
+
+    with build_lock(releases_dir, lock_wait=lock_wait) as state:
+        check_version(version, state.ledger)  # cheap refusals before reading anything
+        latest = read_latest(releases_dir, state.ledger)
+        curated = read_curated(root, schema)
+        plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
+                            latest=latest, changelog=changelog_text, citation_template=citation_text,
+                            allow_unchanged=dry_run)
+        result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
+        result.recovered = state.recovered
+        return result
+
+
+def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Path, dist_dir: Path | None,
+             dry_run: bool) -> BuildResult:
+    """Write, check, rename, record: see the module docstring for why in this order."""
+    from openconflict.release.verify import verify_folder
+    from openconflict.release.write import write_release_folder
+
+    version = plan.version
+    final = releases_dir / version
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{version}-", dir=releases_dir))
+    tmp_zip: Path | None = None
+    renamed = False
+    try:
+        try:
+            files = write_release_folder(tmp, schema, plan)
+        except OSError as exc:
+            raise BuildError(f"could not write release {version}: {exc}") from None
+        entry = Entry(version, plan.date.isoformat(), plan.events.num_rows, files, ledger.head)
+        problems = verify_folder(tmp, entry)
+        if problems:
+            raise BuildError(f"the build produced an inconsistent release {version}: " + "; ".join(problems))
+        if dry_run:
+            return BuildResult(version, tmp, plan.events.num_rows, plan.diff, plan.previous, None,
+                               unchanged=plan.unchanged)
+        if dist_dir is not None:
+            try:
+                dist_dir.mkdir(parents=True, exist_ok=True)
+                clean_dist(dist_dir)
+                tmp_zip = temp_zip(dist_dir, version)
+                write_zip(tmp, tmp_zip, version, plan.date)
+            except OSError as exc:
+                raise BuildError(f"could not write the archive of {version} in {dist_dir}: {exc}; nothing was "
+                                 "published") from None
+        try:
+            fsync_tree(tmp)
+            write_pending(releases_dir, entry)
+            os.rename(tmp, final)  # the commit point: the release appears whole or not at all
+        except OSError as exc:
+            raise BuildError(f"could not move release {version} into place: {exc}; nothing was published") from None
+        renamed = True
+        fsync_dir(releases_dir)
+        try:
+            append_release(releases_dir, version, entry.date, entry.events, entry.files)
+        except (OSError, LedgerError) as exc:
+            raise BuildError(f"release {version} is in place but could not be recorded in the ledger ({exc}); "
+                             "the next build or `openconflict archive` records it") from None
+        clear_pending(releases_dir)
+        zip_path, note = _finish_zip(tmp_zip, dist_dir, version)
+        tmp_zip = None
+        return BuildResult(version, final, plan.events.num_rows, plan.diff, plan.previous, zip_path, note=note)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp_zip is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp_zip.unlink()
+        if not renamed:
+            clear_pending(releases_dir)
+
+
+def _finish_zip(tmp_zip: Path | None, dist_dir: Path | None, version: str) -> tuple[Path | None, str | None]:
+    """Rename the archive into place; the release is already published, so a failure is only a note."""
+    if tmp_zip is None or dist_dir is None:
+        return None, None
+    final = dist_dir / archive_name(version)
+    try:
+        os.replace(tmp_zip, final)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_zip.unlink()
+        return None, (f"the archive could not be put in place ({exc}); the release is published: run "
+                      f"`openconflict archive {version}` to write it again")
+    return final, None

@@ -1,0 +1,79 @@
+"""Write a planned release into a (temporary) folder: tables, descriptor, texts and SHA256SUMS.
+
+Why separate from publishing: writing the files is the same for a real build and a dry run, and it never
+decides anything; :mod:`openconflict.release.publish` decides where the folder lives and when it becomes a
+release. Every byte written depends only on the plan (no clock, sorted rows), so builds are reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openconflict.files import DIR_MODE, FILE_MODE, sha256_file
+from openconflict.ledger import FileEntry, folder_files
+from openconflict.release.descriptor import descriptor, descriptor_bytes
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from openconflict.release.plan import ReleasePlan
+    from openconflict.schema import Schema
+
+__all__ = ["CSV_BATCH", "ROW_GROUP", "write_release_folder", "write_table"]
+
+ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
+CSV_BATCH = 65_536
+
+
+def write_table(table: pa.Table, folder: Path, name: str) -> None:
+    """Write the Parquet and CSV twins of one table, in two threads (both writers release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    def parquet() -> None:
+        pq.write_table(table, folder / f"{name}.parquet", compression="zstd", row_group_size=ROW_GROUP,
+                       write_statistics=True, use_dictionary=True, version="2.6")
+
+    def csv() -> None:
+        pacsv.write_csv(table, folder / f"{name}.csv",
+                        write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed",
+                                                         batch_size=CSV_BATCH))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(parquet), pool.submit(csv)]:
+            future.result()
+
+
+def _seal(*paths: Path) -> None:
+    """Give files their published mode *before* hashing them: a chmod changes a file's ctime, and the hash
+    memo (keyed on ctime too) would otherwise hash every file a second time."""
+    for p in paths:
+        os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+
+
+def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan) -> dict[str, FileEntry]:
+    """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256."""
+    data = folder / "data"
+    data.mkdir()
+    write_table(plan.events, data, "events")
+    for name, table in plan.registries.items():
+        write_table(table, data, name)
+    write_table(plan.diff.changes, data, "changes")
+    _seal(folder, data, *data.iterdir())
+    csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
+            for p in sorted(data.glob("*.csv"))}
+    (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs)))
+    shutil.copyfile(schema.root / "codebook.md", folder / "codebook.md")
+    (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
+    (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
+    _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
+    sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    _seal(folder / "SHA256SUMS")
+    return folder_files(folder)
