@@ -105,9 +105,9 @@ class Tree:
             self.events[new["event_id"]] = new
 
     def write(self) -> Path:
-        actors = [{"actor": a, "actor_type": str(t), "country_iso3": "", "description": f"{SYNTHETIC} actor"}
+        actors = [{"actor": a, "actor_type": str(t), "country_iso3": "", "description": f"{SYNTHETIC} actor", "aliases": ""}
                   for a, t in ACTORS]
-        write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description"], actors)
+        write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description", "aliases"], actors)
         for iso3, (lat, lon) in COUNTRIES.items():
             places = [{"location_id": f"{iso3}-synthetic-{i}", "location": f"Synthetic Town {i}",
                        "admin1": f"Synthetic Province {i % 2 + 1}", "admin2": f"Synthetic District {i}", "admin3": "",
