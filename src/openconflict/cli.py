@@ -104,9 +104,8 @@ def validate(paths: tuple[Path, ...], fmt: str, quiet: bool, limit: int, show_al
     except ValueError as exc:  # paths in several trees: a usage problem, not a data problem
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        out = click.get_text_stream("stdout")
-        report.write_json(out)
-        out.write("\n")
+        report.write_json(sys.stdout)
+        sys.stdout.write("\n")
     else:
         click.echo(report.summary() if quiet else report.to_text(None if show_all else limit))
     _fast_exit(0 if report.ok else 1)

@@ -57,7 +57,7 @@ def load(path: Path, shown: str, columns: list[str]) -> tuple[FileText | None, l
     changed = bool(problems)
     if "\r" in text:
         lone = text.count("\r") - text.count("\r\n")
-        if lone:
+        if lone and not changed:  # in a file that is not text at all, its encoding is the one problem
             if "\n" not in text:
                 problems.append(Problem(shown, 1, "", "file.line-endings", "the file has old Mac line endings "
                                         "(a carriage return alone ends each line); save it with LF or CRLF"))
