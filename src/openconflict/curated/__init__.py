@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..schema import CURATED_TABLES, Schema
-from .layout import EVENT_FILE, display, list_files
+from .layout import EVENT_FILE, display, list_files, walk_layout
 from .parse import tolerant_parse, try_arrow
 from .text import FileText, load
 
@@ -96,20 +96,23 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
         loaded.append((i, ft))
 
     pieces: list[_Piece] = []
-    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body]
+    # Blank lines hold no record: pyarrow would read them as rows of empty cells, the tolerant reader skips them.
+    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body and not _blank_lines(ft.body)]
     rows = [ft.body.count(b"\n") for _, ft in fast]
     joined = try_arrow(b"".join(ft.body for _, ft in fast), sum(rows), columns) if fast else None
+    done = {i for i, _ in fast}
     if joined is not None:
         pieces.append(_Piece(-1, joined, np.concatenate([np.arange(2, n + 2, dtype=np.int64) for n in rows])))
         file_idx = [np.full(n, i, dtype=np.int32) for (i, _), n in zip(fast, rows, strict=True)]
     else:
         file_idx = []
     for (i, ft) in loaded:
-        if joined is not None and ft.header == columns:
+        if joined is not None and i in done:
             continue
         if not ft.body:
             continue
-        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if ft.header == columns else None
+        plain = ft.header == columns and not _blank_lines(ft.body)
+        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if plain else None
         if table is not None:
             pieces.append(_Piece(i, table, np.arange(2, table.num_rows + 2, dtype=np.int64)))
             continue
@@ -141,15 +144,20 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
     return result, problems
 
 
+def _blank_lines(body: bytes) -> bool:
+    return body.startswith(b"\n") or b"\n\n" in body
+
+
 def read_curated(root: Path, schema: Schema) -> Curated:
     """Read every curated table under ``root``."""
-    files, problems = list_files(root)
+    files, problems, broken = walk_layout(root)
     tables: dict[str, CuratedTable] = {}
     count = 0
     for name in CURATED_TABLES:
         table, more = read_table(name, files[name], root, schema.columns("curated", name))
-        if name in ("actors", "sources") and not files[name]:
-            table.usable = False  # missing: its file.missing problem names the cause
+        if name in ("actors", "sources") and (broken[name] or not files[name]):
+            table.usable = False  # missing or not a file: its own problem names the cause
+        table.unusable_iso3 |= {p.stem for p in broken[name]} if name == "locations" else set()
         tables[name] = table
         problems.extend(more)
         count += len(files[name])

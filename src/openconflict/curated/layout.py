@@ -56,6 +56,8 @@ class _Walk:
         self.root = root
         self.problems: list[Problem] = []
         self.files: dict[str, list[Path]] = {t: [] for t in CURATED_TABLES}
+        #: table files the layout expects that are not readable regular files (reported already)
+        self.broken: dict[str, list[Path]] = {t: [] for t in CURATED_TABLES}
 
     def add(self, path: Path, rule: str, message: str, value: str = "") -> None:
         self.problems.append(Problem(display(path, self.root), 0, "", rule, message, value))
@@ -93,7 +95,9 @@ class _Walk:
         if m and (table != "events" or 1 <= int(m.group(2)) <= 12):
             if self.expect(path, "file"):
                 self.files[table].append(path)
-        elif kind(path) == "file" and path.name.lower().endswith(".csv"):
+            else:
+                self.broken[table].append(path)
+        elif kind(path) == "file" and ".csv" in path.name.lower():
             self.add(path, "file.name", f"{naming}", path.name)
         else:
             self.add(path, "file.unexpected", f"not part of the datasets layout ({naming})", path.name)
@@ -101,6 +105,12 @@ class _Walk:
 
 def list_files(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
     """The files of each curated table, and a problem for every other path under ``root``."""
+    files, problems, _ = walk_layout(root)
+    return files, problems
+
+
+def walk_layout(root: Path) -> tuple[dict[str, list[Path]], list[Problem], dict[str, list[Path]]]:
+    """Like :func:`list_files`, plus the expected table files that could not be used, per table."""
     walk = _Walk(root)
     top = {p.name: p for p in walk.entries(root)}
     for name in REGISTRIES:
@@ -109,6 +119,8 @@ def list_files(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
             walk.add(path, "file.missing", f"the {name} registry is missing")
         elif walk.expect(path, "file"):
             walk.files[name].append(path)
+        else:
+            walk.broken[name].append(path)
     for folder, table in (("events", "events"), ("locations", "locations")):
         path = root / folder
         if folder not in top and not path.is_symlink():
@@ -124,7 +136,7 @@ def list_files(root: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
         if name not in known:
             walk.add(path, "file.unexpected", "not part of the datasets layout (actors.csv, sources.csv, "
                      "deletions.csv, events/, locations/)", name)
-    return walk.files, walk.problems
+    return walk.files, walk.problems, walk.broken
 
 
 def _events(walk: _Walk, events_dir: Path) -> None:
