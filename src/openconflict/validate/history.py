@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..curated import Curated
+from ..curated.layout import display
 from ..errors import OpenConflictError
 from ..problems import Problem
 from .emit import Checker, single
@@ -35,14 +36,31 @@ def published_tombstones(root: Path) -> tuple[str, Any] | None:
         return None
     import pyarrow.parquet as pq
 
-    from ..ledger import read_ledger
-
-    ledger = read_ledger(folder / LEDGER_FILE)
+    ledger = _ledger(folder / LEDGER_FILE)
     if not ledger.entries:
         return None
     version = ledger.latest.version
     table = pq.read_table(folder / version / "data" / "deletions.parquet", columns=["event_id"])
     return version, table.column("event_id")
+
+
+def _ledger(path: Path) -> Any:
+    """The ledger; a format-1 registry (written before the ledger existed) is read through migrate_v1."""
+    import json
+
+    from ..errors import LedgerError
+    from ..ledger import migrate_v1, parse_ledger, read_ledger
+
+    try:
+        return read_ledger(path)
+    except LedgerError:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise LedgerError(f"cannot read the ledger at {path}") from None
+        if not isinstance(data, dict) or data.get("format") != 1:
+            raise
+        return parse_ledger(migrate_v1(data), str(path))
 
 
 def check_history(curated: Curated, events: Checker) -> list[Problem]:
@@ -52,7 +70,7 @@ def check_history(curated: Curated, events: Checker) -> list[Problem]:
     try:
         found = published_tombstones(curated.root)
     except (OpenConflictError, OSError, ValueError, KeyError) as exc:
-        return [single(str(releases_dir(curated.root)), 0, "", "warn.history-unchecked",
+        return [single(display(releases_dir(curated.root), curated.root.resolve()), 0, "", "warn.history-unchecked",
                        f"cannot read the published releases: {exc}")]
     if found is None:
         return []
