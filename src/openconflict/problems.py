@@ -240,7 +240,7 @@ class Report:
                 take = np.arange(len(b)) if limit is None or len(b) <= limit else \
                     np.argpartition(key, limit - 1)[:limit]
                 chosen.extend(b.rows(take[np.argsort(key[take], kind="stable")]))
-        for rule, probs in out.items():
+        for probs in out.values():
             probs.sort(key=_key)
             if limit is not None:
                 del probs[limit:]

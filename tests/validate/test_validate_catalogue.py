@@ -78,3 +78,12 @@ def test_explain() -> None:
     assert explain("value.control").startswith("value.control (error): ")
     with pytest.raises(UnknownRuleError):
         explain("value.nope")
+
+
+def test_codebook_lists_every_rule() -> None:
+    from openconflict.schema import load_schema
+
+    text = (load_schema().root / "codebook.md").read_text(encoding="utf-8")
+    assert "## Validation rules" in text
+    for r in RULES:
+        assert f"| `{r.id}` | {r.severity} | {r.description} |" in text
