@@ -98,7 +98,7 @@ def check_header(first: str, shown: str, columns: list[str]) -> tuple[list[str] 
         header = []
     header = [h.strip() for h in header]
     problems: list[Problem] = []
-    repeated = sorted({h for h in header if header.count(h) > 1})
+    repeated = sorted({h for h in header if header.count(h) > 1}) if len(set(header)) != len(header) else []
     if repeated:
         problems.append(Problem(shown, 1, "", "file.duplicate-column",
                                 "the header names a column more than once: " + ", ".join(repeated), first))

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 #: At most this many string comparisons per rule and column (rapidfuzz does ~10-50 million a second).
-BUDGET = 3_000_000
+BUDGET = 1_000_000
+#: Distinct wrong values are ranked by frequency within the first this many offending cells.
+SAMPLE = 20_000
 MIN_SCORE = 75
 
 
@@ -48,7 +50,7 @@ def with_suggestions(message: str, arr: Any, bad: Any, choices: Any) -> Any:
     wrong = pc.filter(arr, pc.fill_null(bad, False))
     if len(wrong) == 0:
         return None
-    counts = pc.value_counts(wrong)
+    counts = pc.value_counts(wrong.slice(0, SAMPLE))
     ranked = pc.take(counts.field("values"),
                      pc.sort_indices(pa.table({"n": counts.field("counts")}), sort_keys=[("n", "descending")]))
     choice_list = choices.to_pylist() if hasattr(choices, "to_pylist") else list(choices)
