@@ -47,6 +47,13 @@ def load(path: Path, shown: str, columns: list[str]) -> tuple[FileText | None, l
     if not data or data.isspace():
         return None, [Problem(shown, 1, "", "file.empty", "the file is empty; it needs at least the header row")]
     rest = data.translate(None, _PLAIN)
+    if not rest and b"\r" not in data:  # plain ASCII with LF line breaks: nothing to decode or rewrite
+        end = data.find(b"\n")
+        header, problems = check_header((data if end < 0 else data[:end]).decode("ascii"), shown, columns)
+        body = b"" if end < 0 else data[end + 1:]
+        if body and not body.endswith(b"\n"):
+            body += b"\n"
+        return FileText(body, header, problems, False), problems
     try:
         text = data.decode("ascii" if not rest else "utf-8")
     except UnicodeDecodeError as exc:
