@@ -270,14 +270,26 @@ class Report:
                 "rules": {f"{rule}": n for (rule, _), n in sorted(self.counts().items())}}
 
     def write_json(self, out: TextIO) -> None:
-        """Write the whole report as one JSON object, problem by problem (never all in memory as text)."""
+        """Write the whole report as one JSON object, problem by problem.
+
+        Never holds every problem at once: the single problems come first (sorted), then each batch in
+        its own order (file and line within one rule and column), written in slices.
+        """
         head = json.dumps(self.header(), indent=2, ensure_ascii=False)
         out.write(head[:-2] + ',\n  "problems": [')
         first = True
-        for p in self.problems:
-            item = {k: json_safe(v) if isinstance(v, str) else v for k, v in asdict(p).items()}
-            out.write(("\n    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False))
-            first = False
+
+        def chunks() -> Iterator[Iterable[Problem]]:
+            yield self.singles
+            for b in self.batches:
+                for start in range(0, len(b), 10_000):
+                    yield b.rows(range(start, min(start + 10_000, len(b))))
+
+        for chunk in chunks():
+            for p in chunk:
+                item = {k: json_safe(v) if isinstance(v, str) else v for k, v in asdict(p).items()}
+                out.write(("\n    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False))
+                first = False
         out.write("\n  ]\n}" if not first else "]\n}")
 
     def to_json(self) -> str:

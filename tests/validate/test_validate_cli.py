@@ -94,9 +94,9 @@ def test_json_format_matches_report(tree: Path, monkeypatch: pytest.MonkeyPatch)
     assert (payload["ok"], payload["errors"], payload["warnings"]) == (False, 3, 1)
     assert payload["rows_checked"]["events"] == 6
     report, _ = validate([Path("datasets")])
-    assert [(p["file"], p["line"], p["column"], p["rule"], p["message"], p["value"], p["severity"])
-            for p in payload["problems"]] == [
-        (p.file, p.line, p.column, p.rule, p.message, p.value, p.severity) for p in report.problems]
+    assert sorted((p["file"], p["line"], p["column"], p["rule"], p["message"], p["value"], p["severity"])
+                  for p in payload["problems"]) == sorted(
+        (p.file, p.line, p.column, p.rule, p.message, p.value, p.severity) for p in report.problems)
 
 
 def test_json_format_clean(tree: Path) -> None:
