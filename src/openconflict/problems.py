@@ -237,8 +237,10 @@ class Report:
             chosen = out.setdefault(rule, [])
             for b in batches:
                 key = np.array([rank[f] for f in b.files], dtype=np.int64)[b.file_idx] * (1 << 40) + b.line
-                take = np.arange(len(b)) if limit is None or len(b) <= limit else \
-                    np.argpartition(key, limit - 1)[:limit]
+                if limit is None or len(b) <= limit:
+                    take = np.arange(len(b))
+                else:
+                    take = np.argpartition(key, limit - 1)[:limit] if limit else np.zeros(0, dtype=np.int64)
                 chosen.extend(b.rows(take[np.argsort(key[take], kind="stable")]))
         for probs in out.values():
             probs.sort(key=_key)
@@ -252,9 +254,10 @@ class Report:
         if not counts:
             return self.summary()
         lines = [f"{rule}: {n} {sev}(s)" for (rule, sev), n in sorted(counts.items())]
-        lines.append("")
         shown = self.first(limit)
-        lines += [p.format() for p in sorted((p for ps in shown.values() for p in ps), key=_key)]
+        listed = [p.format() for p in sorted((p for ps in shown.values() for p in ps), key=_key)]
+        if listed:
+            lines += ["", *listed]
         hidden = [(rule, n - len(shown.get(rule, []))) for (rule, _), n in sorted(counts.items())]
         hidden = [(r, k) for r, k in hidden if k > 0]
         if hidden:

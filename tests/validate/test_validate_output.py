@@ -63,6 +63,8 @@ def test_text_shows_a_bounded_number_per_rule(tree: Path) -> None:
     assert "… 10 more value.type problem(s) not shown" in result.output
     limited = run("--limit", "3", tree)
     assert sum(": value.type: " in line for line in problem_lines(limited.output)) == 3
+    none = run("--limit", "0", tree)
+    assert not any(": value.type: " in line for line in none.output.splitlines()) and "… 30 more value.type problem(s) not shown" in none.output
     everything = run("--all", tree)
     assert sum(": value.type: " in line for line in problem_lines(everything.output)) == 30
     assert "not shown" not in everything.output

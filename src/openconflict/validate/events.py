@@ -44,9 +44,14 @@ def row_iso3(ch: Checker) -> Any:
 
 
 def check_file_countries(ch: Checker, schema: Schema, what: str) -> None:
+    from .suggest import nearest
+
+    wrong = [iso for iso in ch.ct.file_iso3 if iso not in schema.countries]
+    near = nearest(sorted(set(wrong)), sorted(schema.countries)) if wrong else {}
     for i, iso in enumerate(ch.ct.file_iso3):
         if iso not in schema.countries:
-            ch.file_problem(i, "file.country", f"the {what} name is not an ISO 3166-1 alpha-3 code", iso)
+            hint = f"; did you mean '{near[iso]}'?" if iso in near else ""
+            ch.file_problem(i, "file.country", f"the {what} name is not an ISO 3166-1 alpha-3 code{hint}", iso)
 
 
 def check_hierarchy(ch: Checker, schema: Schema) -> None:
