@@ -95,7 +95,7 @@ def validate(paths: tuple[Path, ...], fmt: str, quiet: bool, limit: int, show_al
 
     targets = list(paths) or [Path("datasets")]
     for p in targets:
-        if not p.exists():
+        if not (p.exists() or p.is_symlink()):  # a broken link is there: validate reports what it is
             from .problems import printable
 
             raise click.UsageError(f"no such file or folder: {printable(str(p))}")

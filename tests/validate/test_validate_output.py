@@ -80,3 +80,13 @@ def test_explain() -> None:
     assert result.exit_code == 2 and "file.line-endings" in result.output
     result = CliRunner().invoke(main, ["validate", "--explain", "\x1b[2J"])
     assert result.exit_code == 2 and "\x1b" not in result.output
+
+
+def test_naming_a_broken_link_reports_it(tree: Path) -> None:
+    link = tree / "events" / "SYR" / "2015-11.csv"
+    link.unlink()
+    link.symlink_to("nowhere.csv")
+    result = run(link)
+    assert result.exit_code == 1
+    assert problem_lines(result.output) == [
+        "datasets/events/SYR/2015-11.csv: -: file.not-regular: expected a regular file, found a broken symbolic link"]

@@ -78,7 +78,7 @@ def tolerant_parse(body: bytes, shown: str, header: list[str], columns: list[str
                 i += 1
                 continue
         chunk = "\n".join(lines[i:end + 1])
-        if not chunk.strip("\n") and not chunk:
+        if not chunk:  # a blank line holds no record
             i = end + 1
             continue
         try:
