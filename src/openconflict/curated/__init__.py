@@ -96,8 +96,7 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
         loaded.append((i, ft))
 
     pieces: list[_Piece] = []
-    # Blank lines hold no record: pyarrow would read them as rows of empty cells, the tolerant reader skips them.
-    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body and not _blank_lines(ft.body)]
+    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body]
     rows = [ft.body.count(b"\n") for _, ft in fast]
     joined = try_arrow(b"".join(ft.body for _, ft in fast), sum(rows), columns) if fast else None
     done = {i for i, _ in fast}
@@ -111,8 +110,7 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
             continue
         if not ft.body:
             continue
-        plain = ft.header == columns and not _blank_lines(ft.body)
-        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if plain else None
+        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if ft.header == columns else None
         if table is not None:
             pieces.append(_Piece(i, table, np.arange(2, table.num_rows + 2, dtype=np.int64)))
             continue
@@ -142,10 +140,6 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
         result.unusable_iso3 = {paths[i].stem for i in unusable}
         result.usable = True  # per country: see unusable_iso3
     return result, problems
-
-
-def _blank_lines(body: bytes) -> bool:
-    return body.startswith(b"\n") or b"\n\n" in body
 
 
 def read_curated(root: Path, schema: Schema) -> Curated:

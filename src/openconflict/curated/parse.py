@@ -30,7 +30,7 @@ def arrow_parse(body: bytes, columns: list[str]) -> pa.Table:
     return pacsv.read_csv(
         io.BytesIO(body),
         read_options=pacsv.ReadOptions(column_names=columns, use_threads=True, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+        parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
             quoted_strings_can_be_null=False, check_utf8=False,
@@ -39,7 +39,11 @@ def arrow_parse(body: bytes, columns: list[str]) -> pa.Table:
 
 
 def try_arrow(body: bytes, rows: int, columns: list[str]) -> pa.Table | None:
-    """The body parsed by pyarrow when it holds exactly ``rows`` one-line rows, else None."""
+    """The body parsed by pyarrow when it holds exactly ``rows`` one-line rows, else None.
+
+    Blank lines are skipped by pyarrow, so a body with a blank line (or a quoted line break) yields fewer
+    rows than lines and goes to the tolerant reader, which numbers its rows by line.
+    """
     import pyarrow as pa
 
     try:
