@@ -11,9 +11,11 @@ Why vectorised: a 3,000,000-event tree must generate in well under a minute, so 
 numpy and pyarrow.compute and each file is written by ``pyarrow.csv``; Python loops run per file or per
 registry row, never per event.
 
-``inject_errors=True`` plants a known set of mistakes, at least one per rule id of validate.py (plus a
-few file-level ones of curated.py), and writes ``manifest.json`` next to the tree listing each
-(file, line, rule); the validate benchmark checks that every one of them is reported.
+``inject_errors=True`` plants a known set of mistakes, at least one per rule of the validator's catalogue
+(``openconflict.validate.rules``; the few no tree can carry are listed in ``synth_hostile.NOT_INJECTED``),
+and writes ``manifest.json`` next to the tree listing each (file, line, rule); the validate benchmark
+checks that every one of them is reported. ``shape=`` writes an adversarial shape instead (see
+``synth_hostile``).
 
 Command line: ``python benchmarks/synth.py OUT_DIR --n 1000000 [--seed 0] [--inject-errors]``
 (OUT_DIR/datasets is created).
@@ -38,6 +40,11 @@ import pyarrow.csv as pacsv
 
 from openconflict.schema import Schema, load_schema
 
+try:
+    from benchmarks import synth_hostile
+except ImportError:  # run as a script: benchmarks/ is the script's own folder
+    import synth_hostile  # type: ignore[no-redef]
+
 #: Countries with real conflict-event traffic that have a bounding box in our vocabulary, in order of
 #: preference; the first ``n_countries`` that have a box are used.
 PREFERRED = [
@@ -60,7 +67,7 @@ SCALES = ["Local", "Subnational", "National", "Regional", "International", "New 
 TARGETED = "Civilians targeted"
 #: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
 #: Part of the cache key of generated trees: bump it whenever the generator's output changes.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
 
 
@@ -149,7 +156,7 @@ def _join(*parts: Any) -> Any:
 
 
 def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_errors: bool = False,
-             schema: Schema | None = None) -> SynthSummary:
+             schema: Schema | None = None, shape: str | None = None) -> SynthSummary:
     """Write a curated tree of ``n`` events to ``out`` (a folder named ``datasets``, replaced if present).
 
     Deterministic for ``seed``: the same arguments give byte-identical files.
@@ -304,6 +311,9 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         "updated": pc.take(stamps, pa.array(rng.integers(0, len(stamps), n))),
     })
 
+    if shape:  # an adversarial shape of the validate benchmark (synth_hostile.SHAPES)
+        events = synth_hostile.reshape(events, shape, counts)
+
     # Registries.
     actors = pa.table({
         "actor": _strings([a[0] for a in actor_rows]),
@@ -420,6 +430,10 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
             ("longitude", "10.0000"), ("coordinate_source", "SYNTHETIC: injected"))}),
             out / "locations" / f"{no_box}.csv")
         injected.append(Injected(f"{out.name}/locations/{no_box}.csv", 2, "geo.no-bbox", "latitude"))
+        planted = synth_hostile.inject_files(out, countries, EVENT_COLUMNS, files, counts, deleted)
+        injected += [Injected(f, line, rule, "") for f, line, rule in planted]
+        synth_hostile.publish_history(out, [*ctx.reused, f"{countries[0]}800000002"])
+        injected.append(Injected(f"{out.name}/deletions.csv", 0, "id.tombstone-removed", "event_id"))
 
     summary = SynthSummary(str(out), n, seed, countries, F, len(actor_rows), C * L, n_src,
                            round(time.perf_counter() - t0, 3), injected)
@@ -453,6 +467,8 @@ class _Ctx:
     s_counts: np.ndarray
     root_name: str
     files: list[str]
+    #: ids planted as reused after a published release deleted them (filled by _inject_events)
+    reused: list[str] = field(default_factory=list)
 
 
 def _inject_events(ctx: _Ctx) -> tuple[pa.Table, list[Injected], dict[int, list[str]]]:
@@ -564,6 +580,13 @@ def _inject_events(ctx: _Ctx) -> tuple[pa.Table, list[Injected], dict[int, list[
                                 "assoc_actor_2", "location_id", "civilian_targeting", "source_ids")})
     i = pick()
     plant(i, "warn.formula", "notes", {"notes": "=SYNTHETIC(formula)"})
+    i = pick()
+    plant(i, "value.control", "notes", {"notes": "SYNTHETIC\x07bell"})
+    i = pick()
+    plant(i, "id.range", "event_id", {"event_id": f"{iso(i)}1{'0' * 19}"})
+    i = pick()
+    ctx.reused.append(f"{iso(i)}800000001")
+    plant(i, "id.deleted-reused", "event_id", {"event_id": ctx.reused[-1]})
 
     cols = []
     for c in EVENT_COLUMNS:
@@ -597,15 +620,15 @@ def _inject_registry(table: pa.Table, file: str, root_name: str, plants: list[tu
     return pa.concat_tables([table, extra]), injected
 
 
-def ensure_tree(work: Path, n: int, seed: int = 0, *, inject_errors: bool = False) -> Path:
+def ensure_tree(work: Path, n: int, seed: int = 0, *, inject_errors: bool = False, shape: str | None = None) -> Path:
     """A cached synthetic tree under ``work`` (regenerated only when missing): returns its datasets dir."""
-    tag = f"n{n}-s{seed}-g{GENERATOR_VERSION}" + ("-errors" if inject_errors else "")
+    tag = f"n{n}-s{seed}-g{GENERATOR_VERSION}" + ("-errors" if inject_errors else "") + (f"-{shape}" if shape else "")
     base = work / tag
     done = base / "COMPLETE"
     root = base / "datasets"
     if not done.exists():
         base.mkdir(parents=True, exist_ok=True)
-        summary = generate(root, n, seed, inject_errors=inject_errors)
+        summary = generate(root, n, seed, inject_errors=inject_errors, shape=shape)
         info = asdict(summary)
         info.pop("injected")
         done.write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
@@ -619,9 +642,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--countries", type=int, default=50)
     parser.add_argument("--inject-errors", action="store_true")
+    parser.add_argument("--shape", choices=synth_hostile.SHAPES, help="an adversarial shape of the events")
     args = parser.parse_args(argv)
     summary = generate(args.out / "datasets", args.n, args.seed, n_countries=args.countries,
-                       inject_errors=args.inject_errors)
+                       inject_errors=args.inject_errors, shape=args.shape)
     print(f"wrote {summary.n_events:,} events in {summary.files:,} files, {summary.actors} actors, "
           f"{summary.locations:,} locations, {summary.sources:,} sources to {summary.root} "
           f"in {summary.seconds:.1f} s" + (f"; {len(summary.injected)} injected errors" if summary.injected else ""))

@@ -66,29 +66,49 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one line per problem; json: a machine-readable report.")
+              help="text: a per-rule summary, then problems; json: every problem, machine-readable.")
 @click.option("--quiet", is_flag=True, help="Print only the summary line (text format).")
-def validate(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Problems shown per rule in the text format.")
+@click.option("--all", "show_all", is_flag=True, help="Show every problem in the text format.")
+@click.option("--explain", "explain_rule", metavar="RULE", help="Explain one rule id and exit (no validation).")
+def validate(paths: tuple[Path, ...], fmt: str, quiet: bool, limit: int, show_all: bool,
+             explain_rule: str | None) -> None:
     """Check the curated tables and report every problem at once.
 
     PATHS are the datasets folder (default: ./datasets) or files and folders inside it; all tables are
     read, and problems are shown for the named paths. Exit 0 when there is no error (warnings allowed),
-    1 on errors.
+    1 on errors, 2 on usage problems.
     """
+    if explain_rule is not None:
+        from .validate.rules import CATALOGUE, explain
+
+        if explain_rule not in CATALOGUE:
+            from .problems import printable
+
+            near = [r for r in CATALOGUE if r.split(".")[-1] in explain_rule or explain_rule in r]
+            raise click.UsageError(f"no rule {printable(explain_rule)!r}"
+                                   + (f"; did you mean {', '.join(near)}?" if near else "")
+                                   + " (the codebook lists every rule)")
+        click.echo(explain(explain_rule))
+        return
     from .validate import validate as run
 
     targets = list(paths) or [Path("datasets")]
     for p in targets:
-        if not p.exists():
-            raise click.UsageError(f"no such file or folder: {p}")
+        if not (p.exists() or p.is_symlink()):  # a broken link is there: validate reports what it is
+            from .problems import printable
+
+            raise click.UsageError(f"no such file or folder: {printable(str(p))}")
     try:
         report, _ = run(targets)
     except ValueError as exc:  # paths in several trees: a usage problem, not a data problem
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        click.echo(report.to_json())
+        report.write_json(sys.stdout)
+        sys.stdout.write("\n")
     else:
-        click.echo(report.summary() if quiet else report.to_text())
+        click.echo(report.summary() if quiet else report.to_text(None if show_all else limit))
     _fast_exit(0 if report.ok else 1)
 
 

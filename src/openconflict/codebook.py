@@ -166,12 +166,20 @@ def codebook_markdown(schema: Schema, tables: dict[str, dict[str, Any]]) -> str:
             "ISO 3166-1 entries with their numeric code (`iso`), name (`country`) and region (`region`). "
             "Regions used:", ""]
     out += [f"- {r}" for r in schema.vocabulary("region")]
+    out += ["", *validation_rules(), ""]
     out += ["", "## Versions", "",
             "Releases follow semantic versioning for data: a removed or retyped column or a removed vocabulary "
             "value is a major change; added or deleted events are minor; corrected values are a patch. "
             "Each release's `data/changes` table lists what was added, modified (field, old and new value) "
             "and deleted against the previous release.", ""]
     return "\n".join(out)
+
+
+def validation_rules() -> list[str]:
+    """The "Validation rules" section, generated from the validator's rule catalogue."""
+    from .validate.rules import markdown
+
+    return markdown()
 
 
 def generated_files(schema_root: Path | None = None) -> dict[Path, str]:

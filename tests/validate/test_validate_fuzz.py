@@ -6,6 +6,7 @@ byte edits of valid files, and random whole files. Set OPENCONFLICT_FUZZ_EXAMPLE
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -109,3 +110,83 @@ def test_header_then_random_lines(pristine_tree: Path, rel: str, prefix: bytes, 
     header = (pristine_tree / rel).read_bytes().split(b"\n", 1)[0]
     body = "\n".join(lines).encode("utf-8", errors="surrogatepass")
     _run_with(pristine_tree, rel, prefix + header + b"\n" + body)
+
+
+# --- file-system shapes and line endings -----------------------------------------------------------------
+
+SHAPES = ["dir", "broken-link", "loop", "empty", "fifo", "link-to-other", "hidden-copy", "stray-copy",
+          "lf", "crlf", "cr", "mixed", "crcrlf", "bom-inside"]
+PLACES = [*FILES, "events", "locations", "events/SYR", "events/SYR/2016-01.csv", "locations/JOR.csv", "extra.csv"]
+
+
+def _shape(root: Path, rel: str, shape: str, other: str) -> None:
+    import shutil
+
+    path = root / rel
+    if shape in ("lf", "crlf", "cr", "mixed", "crcrlf", "bom-inside"):
+        if not path.is_file():
+            return
+        data = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if shape == "mixed":
+            data = data.replace(b"\n", b"\r", 2)
+        elif shape == "bom-inside":
+            data = data.replace(b"\n", b"\n\xef\xbb\xbf", 1)
+        elif shape != "lf":
+            data = data.replace(b"\n", {"crlf": b"\r\n", "cr": b"\r", "crcrlf": b"\r\r\n"}[shape])
+        path.write_bytes(data)
+        return
+    if shape in ("hidden-copy", "stray-copy"):
+        if path.is_file():
+            name = ("." if shape == "hidden-copy" else "copy of ") + path.name
+            shutil.copyfile(path, path.with_name(name))
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if shape == "dir":
+        path.mkdir()
+    elif shape == "broken-link":
+        path.symlink_to(path.name + ".missing")
+    elif shape == "loop":
+        path.symlink_to(path.name)
+    elif shape == "empty":
+        path.write_bytes(b"")
+    elif shape == "fifo":
+        os.mkfifo(path)
+    elif shape == "link-to-other":
+        path.symlink_to(root / other)
+
+
+@FUZZ
+@given(data=st.data())
+def test_filesystem_shapes_and_line_endings(pristine_tree: Path, data: st.DataObject) -> None:
+    """Whatever sits where a table belongs, the CLI answers 0 or 1, with text and valid JSON."""
+    import shutil
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from openconflict.cli import main
+
+    work = Path(tempfile.mkdtemp())
+    try:
+        root = work / "datasets"
+        shutil.copytree(pristine_tree, root)
+        for _ in range(data.draw(st.integers(1, 3), label="changes")):
+            place, shape = data.draw(st.sampled_from(PLACES), label="place"), data.draw(st.sampled_from(SHAPES), label="shape")
+            other = data.draw(st.sampled_from(FILES), label="other")
+            with contextlib.suppress(OSError):  # the change cannot be made here (a parent is a file): skip it
+                _shape(root, place, shape, other)
+        text = CliRunner().invoke(main, ["validate", str(root)])
+        assert text.exception is None or isinstance(text.exception, SystemExit), text.exception
+        assert text.exit_code in (0, 1), text.output
+        out = CliRunner().invoke(main, ["validate", "--format", "json", str(root)])
+        assert out.exit_code == text.exit_code
+        payload = json.loads(out.stdout)
+        assert payload["ok"] == (text.exit_code == 0)
+        report, _ = validate([root], today=TODAY)
+        _check(report)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

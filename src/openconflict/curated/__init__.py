@@ -1,0 +1,158 @@
+"""Read the curated tables under ``datasets/`` into Arrow, each row remembering its file and line.
+
+Why it is built this way: a curator needs every problem with its file and line, and a million-event tree
+must still parse in about a second. So the layout is walked first (every path accounted for, see
+``layout``), each file is checked as text (encoding, line endings, header, see ``text``), the well-formed
+ones are joined and parsed by pyarrow in one multithreaded pass, and only a file that pyarrow rejects is
+read row by row (see ``parse``), keeping every good row of a broken file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..problems import Problem
+from ..schema import CURATED_TABLES, Schema
+from .layout import EVENT_FILE, display, list_files, walk_layout
+from .parse import tolerant_parse, try_arrow
+from .text import FileText, load
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+__all__ = ["Curated", "CuratedTable", "find_root", "list_files", "read_curated", "read_table"]
+
+
+@dataclass
+class CuratedTable:
+    """One curated table: string columns, plus ``_file`` (index into ``files``) and ``_line``."""
+
+    name: str
+    columns: list[str]
+    table: pa.Table
+    files: list[str]
+    #: per file: ISO3 of its folder and (year, month) of its name (events), or ISO3 (locations)
+    file_iso3: list[str] = field(default_factory=list)
+    file_month: list[tuple[int, int] | None] = field(default_factory=list)
+    #: False when a file of the table could not be read at all (references to it are not checked)
+    usable: bool = True
+    #: locations: countries whose file could not be read
+    unusable_iso3: set[str] = field(default_factory=set)
+    #: a file of the table holds control characters (the per-cell rule runs only then)
+    suspect_controls: bool = False
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.table.num_rows)
+
+
+@dataclass
+class Curated:
+    root: Path
+    tables: dict[str, CuratedTable]
+    problems: list[Problem]
+    files_read: int
+
+
+def find_root(path: Path) -> Path:
+    """The datasets root holding ``path``: the nearest folder (itself or a parent) with ``actors.csv``
+    or an ``events/`` folder."""
+    path = path.resolve()
+    for candidate in [path, *path.parents]:
+        if candidate.is_dir() and ((candidate / "actors.csv").exists() or (candidate / "events").is_dir()):
+            return candidate
+    return path if path.is_dir() else path.parent
+
+
+@dataclass
+class _Piece:
+    index: int
+    table: pa.Table
+    lines: np.ndarray
+
+
+def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> tuple[CuratedTable, list[Problem]]:
+    """Read all files of one curated table."""
+    import numpy as np
+    import pyarrow as pa
+
+    problems: list[Problem] = []
+    shown = [display(p, root) for p in paths]
+    loaded: list[tuple[int, FileText]] = []
+    unusable: list[int] = []
+    suspect = False
+    for i, path in enumerate(paths):
+        ft, file_problems = load(path, shown[i], columns)
+        problems.extend(file_problems)
+        if ft is None or ft.header is None:
+            if ft is None and any(p.rule == "file.empty" for p in file_problems) and name == "deletions":
+                continue  # an empty deletions file lists no tombstones; its own problem says it is empty
+            unusable.append(i)
+            continue
+        suspect |= ft.suspect_controls
+        loaded.append((i, ft))
+
+    pieces: list[_Piece] = []
+    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body]
+    rows = [ft.body.count(b"\n") for _, ft in fast]
+    joined = try_arrow(b"".join(ft.body for _, ft in fast), sum(rows), columns) if fast else None
+    done = {i for i, _ in fast}
+    if joined is not None:
+        pieces.append(_Piece(-1, joined, np.concatenate([np.arange(2, n + 2, dtype=np.int64) for n in rows])))
+        file_idx = [np.full(n, i, dtype=np.int32) for (i, _), n in zip(fast, rows, strict=True)]
+    else:
+        file_idx = []
+    for (i, ft) in loaded:
+        if joined is not None and i in done:
+            continue
+        if not ft.body:
+            continue
+        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if ft.header == columns else None
+        if table is not None:
+            pieces.append(_Piece(i, table, np.arange(2, table.num_rows + 2, dtype=np.int64)))
+            continue
+        records, starts, more = tolerant_parse(ft.body, shown[i], ft.header or columns, columns)
+        problems.extend(more)
+        if records:
+            cols = list(zip(*records, strict=True))
+            table = pa.table({c: pa.array(list(cols[k]), pa.string()) for k, c in enumerate(columns)})
+            pieces.append(_Piece(i, table, np.asarray(starts, dtype=np.int64)))
+    for p in pieces:
+        if p.index >= 0:
+            file_idx.append(np.full(p.table.num_rows, p.index, dtype=np.int32))
+    table = pa.concat_tables([p.table for p in pieces]) if pieces else \
+        pa.table({c: pa.array([], pa.string()) for c in columns})
+    files_arr = np.concatenate(file_idx) if file_idx else np.array([], dtype=np.int32)
+    lines_arr = np.concatenate([p.lines for p in pieces]) if pieces else np.array([], dtype=np.int64)
+    table = table.append_column("_file", pa.array(files_arr, pa.int32()))
+    table = table.append_column("_line", pa.array(lines_arr, pa.int64()))
+    result = CuratedTable(name, columns, table, shown, usable=not unusable, suspect_controls=suspect)
+    if name == "events":
+        for path in paths:
+            m = EVENT_FILE.fullmatch(path.name)
+            result.file_iso3.append(path.parent.name)
+            result.file_month.append((int(m.group(1)), int(m.group(2))) if m else None)
+    elif name == "locations":
+        result.file_iso3 = [p.stem for p in paths]
+        result.unusable_iso3 = {paths[i].stem for i in unusable}
+        result.usable = True  # per country: see unusable_iso3
+    return result, problems
+
+
+def read_curated(root: Path, schema: Schema) -> Curated:
+    """Read every curated table under ``root``."""
+    files, problems, broken = walk_layout(root)
+    tables: dict[str, CuratedTable] = {}
+    count = 0
+    for name in CURATED_TABLES:
+        table, more = read_table(name, files[name], root, schema.columns("curated", name))
+        if name in ("actors", "sources") and (broken[name] or not files[name]):
+            table.usable = False  # missing or not a file: its own problem names the cause
+        table.unusable_iso3 |= {p.stem for p in broken[name]} if name == "locations" else set()
+        tables[name] = table
+        problems.extend(more)
+        count += len(files[name])
+    return Curated(root, tables, problems, count)

@@ -1,0 +1,101 @@
+"""The emitter: turns a mask of offending rows into one batch of problems, checked against the catalogue.
+
+Why one gate: every problem passes through here (or :func:`single`), so a rule id missing from the
+catalogue fails at once, the severity always comes from the catalogue, and a rule hands over a whole
+column of offending rows without a Python object per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from ..curated import CuratedTable
+from ..problems import Batch, Problem
+from .kernels import parse_dates
+from .rules import rule as catalogue_rule
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def single(file: str, line: int, column: str, rule: str, message: str, value: str = "") -> Problem:
+    """One problem outside any table (files, the release history), with the catalogue's severity."""
+    return Problem(file, line, column, rule, message, value, catalogue_rule(rule).severity)
+
+
+def checked(problem: Problem) -> Problem:
+    """A problem from the reader, re-checked against the catalogue (its severity taken from there)."""
+    return single(problem.file, problem.line, problem.column, problem.rule, problem.message, problem.value)
+
+
+class Checker:
+    """Collects the problems of one table from boolean masks."""
+
+    def __init__(self, ct: CuratedTable, today: dt.date) -> None:
+        self.ct = ct
+        self.table = ct.table
+        self.today = today
+        self.batches: list[Batch] = []
+        self.singles: list[Problem] = []
+        self._dates: dict[str, tuple[Any, Any]] = {}
+
+    def col(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+    def dates(self, name: str) -> tuple[Any, Any]:
+        """Parsed dates of a column, computed once per table (several rules need them)."""
+        if name not in self._dates:
+            self._dates[name] = parse_dates(self.col(name))
+        return self._dates[name]
+
+    def emit(self, mask: Any, column: str, rule: str, message: str, values: Any = None,
+             messages: Any = None) -> None:
+        """Report every row where ``mask`` is true (null counts as false).
+
+        ``values`` defaults to the column's cells; ``messages`` (an array) replaces ``message`` per row.
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        severity = catalogue_rule(rule).severity
+        if isinstance(mask, np.ndarray):
+            idx = pa.array(np.flatnonzero(mask))
+        else:
+            mask = pc.fill_null(mask, False)
+            if isinstance(mask, pa.ChunkedArray):
+                mask = mask.combine_chunks() if mask.num_chunks != 1 else mask.chunk(0)
+            idx = pc.indices_nonzero(mask)
+        if len(idx) == 0:
+            return
+        self.emit_rows(idx, column, rule, message, values, messages, severity)
+
+    def emit_rows(self, idx: Any, column: str, rule: str, message: str, values: Any = None,
+                  messages: Any = None, severity: Any = None, aligned_messages: Any = None) -> None:
+        """Report the rows at positions ``idx``; ``values``/``messages`` are full-length columns,
+        ``aligned_messages`` one message per position of ``idx``."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        severity = severity or catalogue_rule(rule).severity
+        idx = idx if isinstance(idx, pa.Array) else pa.array(np.asarray(idx, dtype=np.int64))
+        if values is None and column in self.table.column_names:
+            values = self.col(column)
+        file_idx = np.asarray(pc.take(self.col("_file"), idx).to_numpy(), dtype=np.int32)
+        lines = np.asarray(pc.take(self.col("_line"), idx).to_numpy(), dtype=np.int64)
+        vals = _flat(pc.take(values, idx)) if values is not None else None
+        msg = _flat(pc.take(messages, idx)) if messages is not None else message
+        if aligned_messages is not None:
+            msg = _flat(aligned_messages)
+        self.batches.append(Batch(self.ct.files, file_idx, lines, column, rule, severity, msg, vals))
+
+    def file_problem(self, file_index: int, rule: str, message: str, value: str = "") -> None:
+        self.singles.append(single(self.ct.files[file_index], 0, "", rule, message, value))
+
+
+def _flat(arr: Any) -> Any:
+    import pyarrow as pa
+
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

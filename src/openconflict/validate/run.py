@@ -1,0 +1,85 @@
+"""Orchestration: read the tree, run every rule group over every table, narrow to the named paths.
+
+Why apart from the rules: the build calls :func:`validate_curated` on tables it has already read, the CLI
+calls :func:`validate` on paths; both must run the same rules in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..curated import Curated, find_root, read_curated
+from ..problems import Report
+from ..schema import Schema, load_schema
+from .emit import Checker, checked, single
+from .events import check_events
+from .fields import check_controls, check_formulas
+from .history import check_history
+from .registries import CHECKS
+
+
+def validate_curated(curated: Curated, schema: Schema, today: dt.date | None = None) -> Report:
+    """Run every rule over already-read curated tables."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    report = Report(files_checked=curated.files_read)
+    report.add(checked(p) for p in curated.problems)
+    for name, ct in curated.tables.items():
+        ch = Checker(ct, today)
+        fields = schema.curated[name]["fields"]
+        if name == "events":
+            check_events(ch, schema, curated.tables)
+            report.add(check_history(curated, ch))
+        else:
+            CHECKS[name](ch, schema)
+        check_controls(ch, fields)
+        check_formulas(ch, fields)
+        report.add(ch.singles)
+        for batch in ch.batches:
+            report.add_batch(batch)
+        report.rows_checked[name] = ct.num_rows
+    return report.finish()
+
+
+def validate(paths: Iterable[str | Path] | None = None, *, schema: Schema | None = None,
+             today: dt.date | None = None) -> tuple[Report, Curated]:
+    """Validate the datasets tree holding ``paths`` (default ``./datasets``).
+
+    A path may be the datasets root or any file or folder inside it; all tables are read (references
+    need the registries), and problems are reported for the named paths only.
+    """
+    schema = schema or load_schema()
+    targets = [Path(p) for p in (paths or ["datasets"])]
+    roots = {find_root(p) for p in targets}
+    if len(roots) != 1:
+        raise ValueError("all paths must lie in one datasets tree: " + ", ".join(sorted(map(str, roots))))
+    root = roots.pop()
+    if not root.is_dir():
+        raise FileNotFoundError(f"no datasets folder at {root}")
+    curated = read_curated(root, schema)
+    report = validate_curated(curated, schema, today)
+    narrowed = [p.absolute() for p in targets if p.resolve() != root]
+    if narrowed:
+        prefixes = [_shown(p, root) for p in narrowed]
+        report.keep_files(lambda f: any(f == pre or f.startswith(pre + "/") for pre in prefixes))
+        # A named file that is no curated table was never checked: say so instead of passing silently.
+        known = {f for ct in curated.tables.values() for f in ct.files} | {p.file for p in report.singles}
+        for path, shown in zip(narrowed, prefixes, strict=True):
+            if path.is_file() and shown not in known:
+                report.add([single(shown, 0, "", "file.unexpected", "not a curated table: expected "
+                                   "events/<ISO3>/<YYYY>-<MM>.csv, locations/<ISO3>.csv or a registry "
+                                   "(actors.csv, sources.csv, deletions.csv)", path.name)])
+        report.finish()
+    return report, curated
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``path`` as the report names it (relative to the folder holding the datasets root)."""
+    for candidate in (path, path.resolve()):
+        try:
+            parent = candidate.parent.resolve() / candidate.name
+            return str(parent.relative_to(root.parent))
+        except ValueError:
+            continue
+    return str(path)
