@@ -137,6 +137,10 @@ def read_first(datasets: Path, event_ids: Sequence[str],
     return first
 
 
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def locate(coding: Coding, locations: dict[str, dict[str, str]]) -> Coding:
     """The coding with the admin3 of the known location of the same (folded) name, if there is one."""
     for row in locations.values():
@@ -147,7 +151,7 @@ def locate(coding: Coding, locations: dict[str, dict[str, str]]) -> Coding:
 
 def same_name(a: str, b: str) -> bool:
     """Equal registry or vocabulary names (case and runs of spaces ignored)."""
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    return _norm(a) == _norm(b)
 
 
 def same_place(a: str, b: str) -> bool:
@@ -178,29 +182,32 @@ def fatalities_close(a: int, b: int, tolerance: float = FATALITY_TOLERANCE) -> b
     return abs(a - b) <= tolerance * max(a, b)
 
 
+DATE_DAY, DATE_WINDOW = "event_date (same day)", "event_date (within time-precision window)"
+PLACE_NAME, PLACE_AREA = "place (same name, transliteration-folded)", "place (same town or sub-district)"
+ACTOR_PAIR = "actor pair (either order)"
+DEATHS_EXACT, DEATHS_CLOSE = "fatalities (exact)", "fatalities (within 20 %)"
+
 #: (field label, test of agreement between first and second coding), in the order the table shows them.
 FIELDS: tuple[tuple[str, Callable[[Coding, Coding], bool]], ...] = (
-    ("event_date (same day)", lambda a, b: a.event_date == b.event_date),
-    ("event_date (within time-precision window)", date_within_window),
-    ("place (same name, transliteration-folded)", lambda a, b: same_place(a.place, b.place)),
-    ("place (same town or sub-district)", same_area),
+    (DATE_DAY, lambda a, b: a.event_date == b.event_date),
+    (DATE_WINDOW, date_within_window),
+    (PLACE_NAME, lambda a, b: same_place(a.place, b.place)),
+    (PLACE_AREA, same_area),
     ("actor1", lambda a, b: same_name(a.actor1, b.actor1)),
     ("actor2", lambda a, b: same_name(a.actor2, b.actor2)),
-    ("actor pair (either order)", lambda a, b: sorted(map(str.casefold, (a.actor1, a.actor2)))
-     == sorted(map(str.casefold, (b.actor1, b.actor2)))),
+    (ACTOR_PAIR, lambda a, b: sorted(map(_norm, (a.actor1, a.actor2))) == sorted(map(_norm, (b.actor1, b.actor2)))),
     ("event_type", lambda a, b: same_name(a.event_type, b.event_type)),
     ("sub_event_type", lambda a, b: same_name(a.sub_event_type, b.sub_event_type)),
-    ("fatalities (exact)", lambda a, b: a.fatalities == b.fatalities),
-    ("fatalities (within 20 %)", lambda a, b: fatalities_close(a.fatalities, b.fatalities)),
+    (DEATHS_EXACT, lambda a, b: a.fatalities == b.fatalities),
+    (DEATHS_CLOSE, lambda a, b: fatalities_close(a.fatalities, b.fatalities)),
 )
-
 
 #: (attribute, strict field label, lenient field label or None) for the list of disagreements.
 DISAGREEMENT_FIELDS: tuple[tuple[str, str, str | None], ...] = (
-    ("event_date", FIELDS[0][0], FIELDS[1][0]), ("place", FIELDS[2][0], FIELDS[3][0]),
-    ("actor1", "actor1", FIELDS[6][0]), ("actor2", "actor2", FIELDS[6][0]),
+    ("event_date", DATE_DAY, DATE_WINDOW), ("place", PLACE_NAME, PLACE_AREA),
+    ("actor1", "actor1", ACTOR_PAIR), ("actor2", "actor2", ACTOR_PAIR),
     ("event_type", "event_type", None), ("sub_event_type", "sub_event_type", None),
-    ("fatalities", FIELDS[9][0], FIELDS[10][0]),
+    ("fatalities", DEATHS_EXACT, DEATHS_CLOSE),
 )
 
 
