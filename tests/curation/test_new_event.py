@@ -134,7 +134,7 @@ def test_a_bad_row_is_kept_with_a_clear_message_and_exit_1(synthetic: Path) -> N
     result = invoke(*args)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    assert "datasets/events/SYR/2015-10.csv:5: event_type: value.enum: not in the vocabulary (Battle)" in result.output
+    assert "datasets/events/SYR/2015-10.csv:5: event_type: value.enum: not in the vocabulary; did you mean 'Battles'? (Battle)" in result.output
     assert "the new row has 1 error(s); the row was kept: fix it at datasets/events/SYR/2015-10.csv line 5" in result.output
     assert rows(synthetic / "events" / "SYR" / "2015-10.csv")[-1]["event_type"] == "Battle"
 

@@ -77,7 +77,7 @@ def test_wheel_installs_and_loads_bundled_release_offline(tmp_path: Path) -> Non
 
 
 def test_bundle_choice_counts_the_ledgers_file_bytes() -> None:
-    """The wheel bundles every release while their files total under the limit, else only the latest."""
+    """The wheel bundles the latest release always, then earlier ones newest first while the total fits."""
     sys.path.insert(0, str(REPO))
     try:
         from hatch_build import choose_bundled
@@ -86,4 +86,5 @@ def test_bundle_choice_counts_the_ledgers_file_bytes() -> None:
     ledger = json.loads((REPO / "build" / "releases" / "registry.json").read_text())["releases"]
     total = sum(f["bytes"] for e in ledger for f in e["files"].values())
     assert choose_bundled(ledger, limit=total) == ledger
-    assert choose_bundled(ledger, limit=total - 1) == ledger[-1:]
+    assert choose_bundled(ledger, limit=total - 1) == ledger[1:]  # the oldest no longer fits
+    assert choose_bundled(ledger, limit=0) == ledger[-1:]  # the latest always ships

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import io
 import os
 import random
@@ -95,6 +96,12 @@ def test_3_a_version_below_the_latest_published_is_refused(committed: Tree, vers
     assert snapshot(committed.releases) == before
 
 
+def _refusal_rules(info: pytest.ExceptionInfo[BuildError]) -> set[str]:
+    report = info.value.report
+    assert report is not None, str(info.value)
+    return {p.rule for p in report.problems if "SYR2" in p.message or "SYR2" in str(p.value)}
+
+
 def test_5_a_removed_tombstone_and_a_reused_id_are_refused(tree: Tree) -> None:
     build(tree, "0.1.0", date="2026-01-15")
     tree.remove("SYR2")
@@ -102,21 +109,46 @@ def test_5_a_removed_tombstone_and_a_reused_id_are_refused(tree: Tree) -> None:
     tree.write()
     build(tree, "0.2.0", date="2026-01-15")
     before = snapshot(tree.releases)
-    # The tombstone is removed and the id given to another event: validation alone cannot see it.
+    # The tombstone is removed and the id given to another event: the validator reads the latest published
+    # release's tombstones and names both mistakes.
     tree.deletions.clear()
     tree.add(event_row(2, "2015-10-19", kind="vac"))
     tree.write()
     with pytest.raises(BuildError) as info:
         build(tree, "0.3.0", date="2026-01-15")
-    assert "tombstones of release 0.2.0 were removed" in str(info.value) and "SYR2" in str(info.value)
-    assert "used again" in str(info.value)
+    assert {"id.tombstone-removed", "id.deleted-reused"} <= _refusal_rules(info)
     # Removing the tombstone alone is refused too.
     tree.remove("SYR2")
     tree.add(event_row(4, "2015-10-18"))
     tree.write()
-    with pytest.raises(BuildError, match="tombstones of release 0.2.0 were removed"):
+    with pytest.raises(BuildError) as info:
         build(tree, "0.3.0", date="2026-01-15")
+    assert "id.tombstone-removed" in _refusal_rules(info)
     assert snapshot(tree.releases) == before
+
+
+def test_5_the_plan_refuses_tombstone_changes_even_without_the_validator(tree: Tree) -> None:
+    """The release plan's own guard, which does not depend on the validator finding the ledger."""
+    import pyarrow as pa
+
+    from openconflict.release.plan import LatestRelease, check_tombstones
+
+    events = pa.table({"event_id_cnty": ["SYR1", "SYR2"]})
+    earlier = pa.table({"event_id": ["SYR2"]})
+    latest = LatestRelease("0.2.0", dt.date(2026, 1, 15), pa.table({"event_id_cnty": ["SYR1"]}), None,
+                           {"deletions": earlier})
+    with pytest.raises(BuildError, match="tombstones of release 0.2.0 were removed") as info:
+        check_tombstones(events, pa.table({"event_id": pa.array([], pa.string())}), _NoDiff(), latest)
+    assert "used again" in str(info.value) and "SYR2" in str(info.value)
+    with pytest.raises(BuildError, match="marks as deleted are used again"):
+        check_tombstones(events, earlier, _NoDiff(), latest)
+
+
+class _NoDiff:
+    """A diff with nothing deleted: the tombstone guard reads only its deleted ids."""
+
+    def ids(self, change: str) -> list[str]:
+        return []
 
 
 @pytest.mark.parametrize(("date", "message"), [
