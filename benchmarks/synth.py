@@ -64,7 +64,7 @@ DAYS = 28  # every month has at least 28 days, so (day, place) slots are the sam
 EVENT_TYPE_P = {"Battles": 0.25, "Protests": 0.20, "Riots": 0.08, "Explosions/Remote violence": 0.17,
                 "Violence against civilians": 0.15, "Strategic developments": 0.15}
 SCALES = ["Local", "Subnational", "National", "Regional", "International", "New media", "National-International"]
-TARGETED = "Civilians targeted"
+TARGETED = "Civilian targeting"
 #: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
 #: Part of the cache key of generated trees: bump it whenever the generator's output changes.
 GENERATOR_VERSION = 4

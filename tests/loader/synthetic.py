@@ -39,7 +39,7 @@ KINDS = {
     "protest": ("Protests", "Peaceful protest", "Protesters (Synthetic)", "", ""),
     "riot": ("Riots", "Violent demonstration", "Rioters (Synthetic)", "", ""),
     "vac": ("Violence against civilians", "Attack", "Synthetic Clan Militia", "Civilians (Synthetic)",
-            "Civilians targeted"),
+            "Civilian targeting"),
     "strike": ("Explosions/Remote violence", "Air/drone strike", "Synthetic Coalition Forces", "Synthetic Rebels",
                ""),
 }

@@ -51,7 +51,7 @@ def event_row(n: int, date: str, *, kind: str = "clash", fatalities: int = 0, lo
                    actor1="Synthetic Foreign Air Force", assoc_actor_1="Synthetic State Force")
     elif kind == "vac":
         row.update(event_type="Violence against civilians", sub_event_type="Attack", actor1="Synthetic Rebels",
-                   actor2="Civilians (Syria)", civilian_targeting="Civilians targeted")
+                   actor2="Civilians (Syria)", civilian_targeting="Civilian targeting")
     return row
 
 

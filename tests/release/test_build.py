@@ -50,7 +50,7 @@ def test_release_layout_and_derived_columns(tree: Tree) -> None:
     assert clash["source"] == "SYNTHETIC Wire" and clash["source_scale"] == "International"
     assert clash["source_urls"] == "https://example.invalid/a"
     assert clash["timestamp"] == 1767225600  # 2026-01-01T00:00:00Z
-    assert strike["civilian_targeting"] is None and vac["civilian_targeting"] == "Civilians targeted"
+    assert strike["civilian_targeting"] is None and vac["civilian_targeting"] == "Civilian targeting"
     assert result.events == 3  # type: ignore[attr-defined]
     meta = pq.ParquetFile(folder / "data" / "events.parquet").metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"

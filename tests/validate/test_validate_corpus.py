@@ -187,7 +187,7 @@ CASES: list[Case] = [
          [E(EV10, 3, "consistency.vac-victim"), E(EV10, 3, "consistency.civilian-targeting")]),
     Case("violence against civilians not marked as targeting", cell(ACT, 3, "civilian_targeting", ""),
          [E(EV10, 3, "consistency.civilian-targeting")]),
-    Case("civilian targeting in a battle", cell(ACT, 2, "civilian_targeting", "Civilians targeted"),
+    Case("civilian targeting in a battle", cell(ACT, 2, "civilian_targeting", "Civilian targeting"),
          [E(EV10, 2, "consistency.civilian-targeting")]),
     Case("civilian targeting without civilian victims", cell(ACT, 6, "actor2", REBELS),
          [E(EV10, 6, "consistency.civilian-targeting")]),

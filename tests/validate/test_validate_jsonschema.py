@@ -54,7 +54,7 @@ CORPUS: list[tuple[str, dict[str, str]]] = [
     ("valid one-sided attack", {"disorder_type": "Political violence", "event_type": "Violence against civilians",
                                 "sub_event_type": "Attack", "actor2": "Civilians (Syria)", "assoc_actor_2": "",
                                 "inter1": "3", "inter2": "7", "interaction": "37",
-                                "civilian_targeting": "Civilians targeted"}),
+                                "civilian_targeting": "Civilian targeting"}),
     ("valid protest, combined disorder type", {
         "disorder_type": "Political violence; Demonstrations", "event_type": "Protests",
         "sub_event_type": "Excessive force against protesters", "inter1": "6", "inter2": "1", "interaction": "16"}),

@@ -88,12 +88,12 @@ def tree_rows() -> dict[str, list[dict[str, str]]]:
         "events/SYR/2015-10.csv": [
             _event("SYR1", "2015-10-14", "Battles", "Armed clash", ARMY, REBELS, assoc2=ALLIES, fatalities="3", n=1),
             _event("SYR2", "2015-10-12", "Violence against civilians", "Attack", MILITIA, CIVILIANS, loc="SYR-beta",
-                   fatalities="1", targeting="Civilians targeted", sources="src-one; src-two",
+                   fatalities="1", targeting="Civilian targeting", sources="src-one; src-two",
                    tags="synthetic; second tag", n=2),
             _event("SYR3", "2015-10-10", "Protests", "Peaceful protest", PROTESTERS, n=3),
             _event("SYR4", "2015-10-11", "Riots", "Violent demonstration", RIOTERS, loc="SYR-beta", n=4),
             _event("SYR5", "2015-10-13", "Explosions/Remote violence", "Air/drone strike", ARMY, CIVILIANS,
-                   fatalities="2", targeting="Civilians targeted", assoc1=ALLIES, n=5),
+                   fatalities="2", targeting="Civilian targeting", assoc1=ALLIES, n=5),
         ],
         "events/SYR/2015-11.csv": [
             _event("SYR6", "2015-11-03", "Strategic developments", "Arrests", ARMY, REBELS, loc="SYR-beta",

@@ -99,6 +99,43 @@ def _joined_lookup(lists: Any, keys: Any, values: Any, sep: str, distinct: bool)
     return pc.binary_join(rebuilt, sep)
 
 
+def combined_scale(lists: Any, keys: Any, scales: Any, order: list[str]) -> Any:
+    """ACLED's ``source_scale`` of each event: its sources' one scale, or the narrowest and widest joined by '-'.
+
+    ``order`` is the canonical order of the scales (``schema/vocabularies/source_scales.csv``, narrow to
+    wide). A source whose own scale already joins several counts with each of them. Vectorised: each
+    event's scales become ranks, and numpy's ``minimum.at``/``maximum.at`` find the two ends per event.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    split = pc.split_pattern(lists, pattern="; ")
+    if isinstance(split, pa.ChunkedArray):
+        split = split.combine_chunks()
+    parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
+    per_source = pc.split_pattern(_lookup(pc.list_flatten(split), keys, scales), pattern="-")
+    if isinstance(per_source, pa.ChunkedArray):
+        per_source = per_source.combine_chunks()
+    parents = parents[np.asarray(pc.list_parent_indices(per_source).to_numpy(), dtype=np.int64)]
+    ranks = pc.index_in(pc.list_flatten(per_source), value_set=pa.array(order, pa.string()))
+    known = np.asarray(pc.is_valid(ranks).to_numpy(zero_copy_only=False), dtype=bool)
+    rank = np.asarray(pc.fill_null(ranks, 0).to_numpy(), dtype=np.int64)[known]
+    parents = parents[known]
+    n = len(lists)
+    lo = np.full(n, len(order), dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, parents, rank)
+    np.maximum.at(hi, parents, rank)
+    joined = np.array([[f"{a}-{b}" if i != j else a for j, b in enumerate(order)] for i, a in enumerate(order)],
+                      dtype=object)
+    has = hi >= 0
+    out = np.empty(n, dtype=object)
+    out[has] = joined[lo[has], hi[has]]
+    out[~has] = None
+    return pa.array(out, pa.string())
+
+
 def derive_events(curated: Curated, schema: Schema) -> pa.Table:
     """The released events table, sorted by country, event_date and event number."""
     import pyarrow as pa
@@ -140,7 +177,7 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
     src_ids = srcs.column("source_id")
     source_lists = ev.column("source_ids")
     source = _joined_lookup(source_lists, src_ids, srcs.column("publisher"), "; ", distinct=True)
-    scale = _joined_lookup(source_lists, src_ids, srcs.column("source_scale"), "-", distinct=True)
+    scale = combined_scale(source_lists, src_ids, srcs.column("source_scale"), list(schema.source_scales))
     urls = _joined_lookup(source_lists, src_ids, srcs.column("url"), "; ", distinct=False)
 
     ts = pc.cast(pc.cast(pc.strptime(ev.column("updated"), format="%Y-%m-%dT%H:%M:%SZ", unit="s"),

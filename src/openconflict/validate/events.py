@@ -216,9 +216,9 @@ def check_consistency(ch: Checker, actors: CuratedTable) -> None:
             "consistency.protest-actor", "a Protests event has protesters (type 6) as actor1")
     ch.emit(pc.and_(pc.equal(et, "Riots"), pc.invert(is_type(t1, RIOTER_TYPE))), "actor1",
             "consistency.riot-actor", "a Riots event has rioters (type 5) as actor1")
-    targeted = pc.equal(ch.col("civilian_targeting"), "Civilians targeted")
+    targeted = pc.equal(ch.col("civilian_targeting"), "Civilian targeting")
     ch.emit(pc.and_(vac, pc.invert(targeted)), "civilian_targeting", "consistency.civilian-targeting",
-            "Violence against civilians always targets civilians: set 'Civilians targeted'")
+            "Violence against civilians always targets civilians: set 'Civilian targeting'")
     allowed_type = pc.is_in(et, value_set=pa.array(sorted(TARGETING_TYPES)))
     ch.emit(pc.and_(targeted, pc.invert(allowed_type)), "civilian_targeting", "consistency.civilian-targeting",
             "civilian targeting is coded only for violence against civilians, explosions and riots")
