@@ -129,18 +129,6 @@ def codebook(check: bool) -> None:
     click.echo(f"{len(changed)} file(s) regenerated" if changed else "all generated files are up to date")
 
 
-def _default_version(releases: Path) -> str:
-    """The next minor version after the latest published release (publication order), for dry runs."""
-    from .release import release_versions
-    from .versions import Version
-
-    published = release_versions(releases)
-    if not published:
-        return "0.1.0"
-    latest = Version.parse(published[-1])
-    return f"{latest.major}.{latest.minor + 1}.0"
-
-
 def _refused(exc: Exception, what: str) -> None:
     """Print a refusal (and a validation report, if any) and exit 1: no traceback for a refused job."""
     report = getattr(exc, "report", None)
@@ -170,7 +158,7 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
     refused (publishing nothing) on any difference there, on validation errors, an existing or lower
     version, a version number smaller than the change requires, nothing changed, a removed tombstone or a
     reused deleted id, or a date in the future or before the events it contains. Without --version it does
-    a dry run of the next minor version.
+    a dry run of the smallest version the change allows (the version bump it needs).
     """
     from .errors import BuildError, OpenConflictError
     from .release import build_release
@@ -180,8 +168,7 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
     implicit = version is None
     try:
         if version is None:
-            dry_run = True
-            version = _default_version(releases)
+            dry_run = True  # the build picks the smallest version the change allows
         result = build_release(root, version, date=date, releases_dir=releases, dist_dir=dist, dry_run=dry_run)
     except OpenConflictError as exc:
         _refused(exc, "build")

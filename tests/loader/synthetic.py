@@ -45,7 +45,7 @@ KINDS = {
 }
 KIND_ORDER = ["clash", "protest", "riot", "vac", "strike"]
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
-SCALES = ["Local", "National", "International"]
+SCALES = ["Local partner", "National", "International"]
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -70,7 +70,8 @@ def event(iso3: str, n: int) -> dict[str, str]:
         "assoc_actor_1": assoc1, "actor2": a2, "assoc_actor_2": assoc2, "location_id": f"{iso3}-synthetic-{n % 4}",
         "geo_precision": str(1 + n % 3), "fatalities": str((n * 7) % 11 if kind in ("clash", "strike", "vac") else 0),
         "civilian_targeting": targeted, "source_ids": f"synthetic-{year}-{month:02d}-{n % 2}",
-        "notes": f"{SYNTHETIC}: {kind} {iso3} {n}.", "tags": "", "updated": "2026-01-01T00:00:00Z",
+        "notes": f"{SYNTHETIC}: {kind} {iso3} {n}.", "tags": "crowd size=no report" if kind in ("protest", "riot") else "",
+        "updated": "2026-01-01T00:00:00Z",
     }
 
 
@@ -112,7 +113,8 @@ class Tree:
             places = [{"location_id": f"{iso3}-synthetic-{i}", "location": f"Synthetic Town {i}",
                        "admin1": f"Synthetic Province {i % 2 + 1}", "admin2": f"Synthetic District {i}", "admin3": "",
                        "latitude": f"{lat + i / 10:.4f}", "longitude": f"{lon - i / 10:.4f}",
-                       "coordinate_source": "SYNTHETIC test coordinates"} for i in range(4)]
+                       "coordinate_source": "SYNTHETIC test coordinates",
+                       "admin1_pcode": "", "admin2_pcode": "", "admin3_pcode": ""} for i in range(4)]
             write_csv(self.root / "locations" / f"{iso3}.csv", list(places[0]), places)
         sources = [{"source_id": f"synthetic-{y}-{m:02d}-{k}", "publisher": f"SYNTHETIC Wire {k}",
                     "title": f"SYNTHETIC report {y}-{m:02d} {k}", "url": f"https://example.invalid/{y}/{m:02d}/{k}",

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from validate_fixtures import TODAY, tree_rows
 
-from openconflict.report import Report
+from openconflict.problems import Report
 from openconflict.validate import validate
 
 FILES = sorted(tree_rows())

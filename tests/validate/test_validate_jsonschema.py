@@ -46,6 +46,7 @@ VALID: dict[str, str] = {
     "geo_precision": "1", "source": "SYNTHETIC", "source_scale": "National", "notes": "SYNTHETIC TEST ROW",
     "fatalities": "3", "tags": "", "timestamp": "1700000000", "iso3": "SYR", "location_id": "SYR-alpha",
     "source_ids": "src-one", "source_urls": "https://example.invalid/one",
+    "admin1_pcode": "SY02", "admin2_pcode": "SY0204", "admin3_pcode": "", "dataset": "OpenConflict",
 }
 
 #: (name, changes) -> one record each. Valid variants first, then damaged ones.
