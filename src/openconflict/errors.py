@@ -19,6 +19,7 @@ __all__ = [
     "OfflineError",
     "OpenConflictError",
     "RegistryError",
+    "ReportError",
     "VersionNotFoundError",
 ]
 
@@ -72,3 +73,7 @@ class BuildError(OpenConflictError):
     def __init__(self, message: str, report: Any = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ReportError(OpenConflictError):
+    """A release report could not be made: the release folder lacks a file or column the report reads."""

@@ -1,0 +1,40 @@
+"""The release report: one self-contained HTML page that shows what a release holds and what changed.
+
+Why a package of its own: the report sits on top of a finished release folder and reads nothing else
+(its ``data/*.parquet`` tables, ``datapackage.json``, ``CITATION.cff`` and ``codebook.md``), so it can
+render any release, old or new, without the build, the curated tree or the network. The stages are split
+by concern: :mod:`.figures` computes every number, :mod:`.charts` and :mod:`.mapping` draw static images,
+:mod:`.page` writes the HTML, and :mod:`.cli` is the ``openconflict report`` command.
+
+``import openconflict.reporting`` stays light; pyarrow and matplotlib load when a report is rendered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["REPORT_FILE", "render_report"]
+
+#: The one file a report consists of (images are embedded in it).
+REPORT_FILE = "index.html"
+
+
+def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | None = None) -> Path:
+    """Write ``out_dir/index.html`` describing the release in ``release_folder`` and return its path.
+
+    ``previous_folder`` is the release published just before it, used for the version rule of the
+    "what changed" section; the change counts themselves come from the release's own ``changes`` table.
+    The same release folder always gives the same bytes.
+    """
+    from openconflict.files import atomic_write
+
+    from .figures import compute_figures
+    from .page import render_html
+
+    figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+    html = render_html(figures)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / REPORT_FILE
+    atomic_write(target, html.encode("utf-8"))
+    return target
