@@ -130,11 +130,11 @@ def monthly_stacked(months: Sequence[str], events: dict[str, list[int]], fatalit
 
 
 def _hbar_panel(ax: Axes, labels: Sequence[str], values: Sequence[int], bar_colours: Sequence[str],
-                xlabel: str, title: str) -> None:
+                xlabel: str, title: str, limit: int = 34) -> None:
     y = list(range(len(labels)))[::-1]
     ax.barh(y, values, color=list(bar_colours), height=0.7, linewidth=0)
     ax.set_yticks(y)
-    ax.set_yticklabels([_short(s) for s in labels])
+    ax.set_yticklabels([_short(s, limit) for s in labels])
     ax.set_ylim(-0.6, max(len(labels), 1) - 0.4)
     top = max(values, default=0)
     ax.set_xlim(0, max(1, top) * 1.15)
@@ -150,8 +150,8 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[int], bar_colours: S
     """Horizontal bars, first label on top, with the value written at the end of each bar."""
     height = 1.0 + 0.24 * max(1, len(labels))
     with figure(9.0, height) as fig:
-        ax = fig.add_axes((0.34, 0.7 / height, 0.44, 1 - 1.2 / height))
-        _hbar_panel(ax, labels, values, bar_colours, xlabel, title)
+        ax = fig.add_axes((0.31, 0.7 / height, 0.41, 1 - 1.2 / height))
+        _hbar_panel(ax, labels, values, bar_colours, xlabel, title, limit=48)
         if legend:
             from matplotlib.patches import Patch
 

@@ -158,14 +158,16 @@ def _changes(f: Figures) -> str:
     fields = (_table("changed-fields", ["field", "events changed"], [list(r) for r in c.fields], {1})
               if c.fields else "<p>No field of an existing event changed.</p>")
     if c.previous is None:
-        rule = (f"No previous release was given, so the version rule is not shown; the counts compare "
-                f"{version} with the release before it as recorded when {version} was built.")
+        rule = (f"No previous release was given (or {version} is the first release), so the version rule is "
+                f"not shown; the counts compare {version} with the release before it as recorded when "
+                f"{version} was built.")
     else:
         why = "; ".join(d for _, d in c.schema_changes) or "no column or vocabulary changed"
         rule = (f"{c.previous} → {version} is a {c.bump} bump. Semantic versioning for data: a removed or "
                 f"retyped column or vocabulary value needs a major bump, added or deleted events a minor one, "
                 f"corrected values a patch. This change needs at least a {c.required} bump ({why}).")
-    return f'<p>Against the previous release.</p>{counts}<h3>Fields that changed most</h3>{fields}<p id="version-rule">{escape(rule)}</p>'
+    against = f"Against the previous release, {c.previous}." if c.previous else "Against the previous release."
+    return f'<p>{escape(against)}</p>{counts}<h3>Fields that changed most</h3>{fields}<p id="version-rule">{escape(rule)}</p>'
 
 
 def _cite(f: Figures) -> str:
