@@ -117,7 +117,24 @@ def synthetic_releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
              for n in (41, 42, 43)]
     build_release(write_tree(base / "datasets", rows, [("SYR5", "1.1.0", "SYNTHETIC duplicate of SYR4")]), "1.1.0",
                   date="2026-02-10", releases_dir=releases, dist_dir=None)
+    _ensure_ledger_format(releases)
     return releases
+
+
+def _ensure_ledger_format(releases: Path) -> None:
+    """The build on this branch still writes the format-1 registry; the ledger module reads format 2 only.
+
+    Converted with the ledger's own migration, as the committed registry was; once the release step writes
+    the ledger itself this does nothing.
+    """
+    import json
+
+    from openconflict.ledger import dumps, migrate_v1, parse_ledger
+
+    path = releases / "registry.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") == 1:
+        path.write_text(dumps(parse_ledger(migrate_v1(data))), encoding="utf-8")
 
 
 class Page(HTMLParser):

@@ -1,0 +1,49 @@
+"""Same release, same bytes: twice in one process, and in a fresh process whose matplotlib settings,
+time zone and locale try to change the output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from report_fixtures import RELEASES
+
+from openconflict.reporting import render_report
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE_RC = """\
+font.family: serif
+font.size: 17
+axes.prop_cycle: cycler('color', ['ff0000', '00ff00'])
+figure.dpi: 42
+savefig.dpi: 300
+savefig.format: svg
+svg.hashsalt: random
+lines.markersize: 30
+axes.grid: True
+"""
+
+
+def test_twice_in_one_process_gives_the_same_bytes(tmp_path: Path, synthetic_releases: Path) -> None:
+    for folder, prev in ((RELEASES / "1.0.1", RELEASES / "1.0.0"), (synthetic_releases / "1.1.0", synthetic_releases / "1.0.0")):
+        a = render_report(folder, tmp_path / "a", prev).read_bytes()
+        b = render_report(folder, tmp_path / "b", prev).read_bytes()
+        assert a == b
+
+
+def test_a_fresh_process_with_hostile_settings_gives_the_same_bytes(tmp_path: Path) -> None:
+    here = render_report(RELEASES / "1.0.1", tmp_path / "here", RELEASES / "1.0.0").read_bytes()
+    cfg = tmp_path / "mplconfig"
+    cfg.mkdir()
+    (cfg / "matplotlibrc").write_text(HOSTILE_RC, encoding="utf-8")
+    env = {**os.environ, "MPLCONFIGDIR": str(cfg), "TZ": "Pacific/Kiritimati", "LC_ALL": "de_DE.UTF-8",
+           "LANG": "de_DE.UTF-8", "PYTHONHASHSEED": "12345", "SOURCE_DATE_EPOCH": "1",
+           "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    code = ("import sys; from pathlib import Path; import matplotlib; matplotlib.use('svg'); "
+            "from openconflict.reporting import render_report; "
+            "render_report(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))")
+    subprocess.run([sys.executable, "-c", code, str(RELEASES / "1.0.1"), str(tmp_path / "there"),
+                    str(RELEASES / "1.0.0")], check=True, env=env, cwd=tmp_path, timeout=240)
+    assert (tmp_path / "there" / "index.html").read_bytes() == here
