@@ -138,10 +138,15 @@ def event_map(points: dict[str, Any], types: list[str], title: str) -> bytes:
                 ax.text(cx, cy, name, fontsize=6.5, color="#555555", ha="center", va="center", zorder=2)
         kinds = np.asarray(points.get("event_type", []), dtype=object)
         classes = np.asarray(points.get("size_class", []), dtype=np.int64)
-        # Largest class first so small markers stay visible on top; within a class, the vocabulary's order.
-        # Every marker of one (class, type) is the same stamp, so one Line2D per group draws them all.
+        # Largest class first so small markers stay visible on top; within a class the most frequent type
+        # first, so rarer types are not buried (ties in the vocabulary's order). Every marker of one
+        # (class, type) is the same stamp, so one Line2D per group draws them all.
+        events = np.asarray(points.get("events", []), dtype=np.int64)
+        known = types + sorted(set(kinds.tolist()) - set(types))
+        totals = {t: int(events[kinds == t].sum()) for t in known}
+        draw_order = sorted(known, key=lambda t: (-totals[t], known.index(t)))
         for c in sorted(set(classes.tolist()), reverse=True):
-            for t in types + sorted(set(kinds.tolist()) - set(types)):
+            for t in draw_order:
                 sel = (classes == c) & (kinds == t)
                 if sel.any():
                     ax.plot(lon[sel], lat[sel], linestyle="none", marker="o", markersize=MARKER_POINTS[c],
@@ -160,10 +165,9 @@ def event_map(points: dict[str, Any], types: list[str], title: str) -> bytes:
         size_handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor="#bbbbbb", markeredgecolor="#333333",
                                markersize=MARKER_POINTS[c], label=class_label(c)) for c in shown]
         if type_handles:
-            first = ax.legend(handles=type_handles, title="Event type", loc="upper left",
-                              bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
-            ax.add_artist(first)
-        ax.legend(handles=size_handles, title="Fatalities (persons)", loc="lower left", bbox_to_anchor=(1.02, 0.0),
-                  frameon=False, fontsize=8, labelspacing=1.2)
+            fig.legend(handles=type_handles, title="Event type", loc="upper left", bbox_to_anchor=(0.73, 0.93),
+                       frameon=False, fontsize=8)
+        fig.legend(handles=size_handles, title="Fatalities (persons)", loc="upper left", bbox_to_anchor=(0.73, 0.58),
+                   frameon=False, fontsize=8, labelspacing=1.1)
         fig.text(0.01, 0.01, BOUNDARY_CREDIT, fontsize=6.5, color="#555555")
         return png(fig)
