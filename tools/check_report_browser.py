@@ -7,7 +7,7 @@ request leaving the file. The check talks to Chromium (the system package, ``apt
 no browser is downloaded) over the Chrome DevTools Protocol with the ``websockets`` package.
 
     python tools/check_report_browser.py [REPORT_HTML] [--screenshot docs/report-screenshot.png]
-        [--chromium /usr/bin/chromium] [--width 1100]
+        [--chromium /usr/bin/chromium] [--width 1100] [--height 2200 | --height 0]
 
 Without REPORT_HTML it renders the latest committed release (build/releases, via the ledger) into a
 temporary folder first. Exit 0 when the page loaded cleanly; 1 with one line per problem otherwise.
@@ -97,7 +97,7 @@ def problems_from_events(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-async def check(html: Path, screenshot: Path | None, chromium: str, width: int) -> list[str]:
+async def check(html: Path, screenshot: Path | None, chromium: str, width: int, height: int | None) -> list[str]:
     import websockets
 
     with tempfile.TemporaryDirectory(prefix="report-chromium-") as profile:
@@ -134,7 +134,8 @@ async def check(html: Path, screenshot: Path | None, chromium: str, width: int) 
                 if screenshot is not None:
                     shot = await s.send("Page.captureScreenshot", {
                         "format": "png", "captureBeyondViewport": True,
-                        "clip": {"x": 0, "y": 0, "width": width, "height": info["height"], "scale": 0.5}}, sid)
+                        "clip": {"x": 0, "y": 0, "width": width, "height": min(info["height"], height or info["height"]),
+                                 "scale": 1}}, sid)
                     screenshot.parent.mkdir(parents=True, exist_ok=True)
                     screenshot.write_bytes(base64.b64decode(shot["data"]))
                 await asyncio.sleep(0.2)  # let late console messages arrive
@@ -168,14 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", type=Path, default=REPO / "docs" / "report-screenshot.png")
     parser.add_argument("--no-screenshot", action="store_true")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
-    parser.add_argument("--width", type=int, default=1100)
+    parser.add_argument("--width", type=int, default=1100, help="viewport width in CSS pixels")
+    parser.add_argument("--height", type=int, default=2200,
+                        help="screenshot the top HEIGHT pixels of the page (0: the whole page)")
     args = parser.parse_args(argv)
     if not Path(args.chromium).exists():
         print(f"no Chromium at {args.chromium} (install it with: apt-get install -y chromium)", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="report-check-") as tmp:
         html = args.report or latest_report(Path(tmp))
-        problems = asyncio.run(check(html, None if args.no_screenshot else args.screenshot, args.chromium, args.width))
+        problems = asyncio.run(check(html, None if args.no_screenshot else args.screenshot, args.chromium,
+                                     args.width, args.height or None))
     for p in problems:
         print(p)
     if problems:

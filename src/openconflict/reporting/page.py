@@ -24,7 +24,7 @@ h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;border-bottom:1px solid
 .caveat{border-left:4px solid #D55E00;background:#fdf3ec;padding:.6em 1em}
 dl.headline{display:grid;grid-template-columns:repeat(3,1fr);gap:.6em}
 dl.headline div{background:#f3f6f9;padding:.5em .8em;border-radius:4px}
-dl.headline dt{font-size:.85em;color:#444}dl.headline dd{margin:0;font-size:1.3em;font-weight:bold}
+dl.headline dt{font-size:.85em;color:#444}dl.headline dd{margin:0;font-size:1.2em;font-weight:bold;white-space:nowrap}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}td.n,th.n{text-align:right}
 img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:.85em;color:#444}
