@@ -11,6 +11,7 @@ by concern: :mod:`.figures` computes every number, :mod:`.charts` and :mod:`.map
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 __all__ = ["REPORT_FILE", "render_report"]
@@ -31,8 +32,16 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     from .figures import compute_figures
     from .page import render_html
 
-    figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
-    html = render_html(figures)
+    # Drawing creates tens of thousands of short-lived matplotlib objects, and each burst can trigger a full
+    # collection of the caller's whole heap (large inside a build); collection resumes as it was afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+        html = render_html(figures)
+    finally:
+        if enabled:
+            gc.enable()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / REPORT_FILE
