@@ -87,3 +87,30 @@ def test_missing_citation_and_codebook_still_render(tmp_path: Path, synthetic_re
     (folder / "codebook.md").unlink()
     html = render_report(folder, tmp_path / "out").read_text(encoding="utf-8")
     assert "version 1.1.0" in html and "not a complete record" in html
+
+
+def test_a_release_without_events_renders(tmp_path: Path, synthetic_releases: Path) -> None:
+    folder = copy_release(synthetic_releases / "1.1.0", tmp_path)
+    path = folder / "data" / "events.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, 0), path)
+    html = render_report(folder, tmp_path / "out").read_text(encoding="utf-8")
+    assert '<dd id="h-events">0</dd>' in html and '<dd id="h-period">no events</dd>' in html
+    assert html.count("<img ") == 1  # only the map, with the boundaries; no empty bar charts
+
+
+def test_events_without_coordinates_or_places_render(tmp_path: Path, synthetic_releases: Path) -> None:
+    """Null coordinates, admin1 and actor2 are left out of the map and the counts, never invented."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folder = copy_release(synthetic_releases / "1.1.0", tmp_path)
+    path = folder / "data" / "events.parquet"
+    t = pq.read_table(path)
+    blank = pc.less(pa.array(range(t.num_rows)), 10)
+    for col in ("latitude", "longitude", "admin1", "actor2"):
+        i = t.column_names.index(col)
+        t = t.set_column(i, col, pc.if_else(blank, pa.scalar(None, t.schema.field(col).type), t.column(col)))
+    pq.write_table(t, path)
+    html = render_report(folder, tmp_path / "out").read_text(encoding="utf-8")
+    assert f"({t.num_rows - 10:,} events with coordinates)" in html

@@ -112,6 +112,8 @@ def _types(f: Figures) -> str:
 def _actors(f: Figures) -> str:
     panels = [([a for a, _ in rows], [n for _, n in rows], f"Ten most frequent {role}")
               for role, rows in (("actor1", f.top_actor1), ("actor2", f.top_actor2))]
+    if not f.top_actor1 and not f.top_actor2:
+        return "<p>No event names an actor.</p>"
     chart = paired_bars(panels, "#0072B2", "Events (count)")
     tables = "".join(
         f"<div>{_table(f'top-{role}', [role, 'events'], [list(r) for r in rows], {1})}</div>" if rows
