@@ -114,3 +114,11 @@ def test_events_without_coordinates_or_places_render(tmp_path: Path, synthetic_r
     pq.write_table(t, path)
     html = render_report(folder, tmp_path / "out").read_text(encoding="utf-8")
     assert f"({t.num_rows - 10:,} events with coordinates)" in html
+
+
+def test_output_that_cannot_be_written(tmp_path: Path, synthetic_releases: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    expect_error(synthetic_releases / "1.1.0", blocker / "out", "cannot write the report")
+    expect_error(synthetic_releases / "1.1.0", blocker, "cannot write the report")
+    assert blocker.read_text(encoding="utf-8") == "not a folder"

@@ -47,3 +47,15 @@ def test_a_fresh_process_with_hostile_settings_gives_the_same_bytes(tmp_path: Pa
     subprocess.run([sys.executable, "-c", code, str(RELEASES / "1.0.1"), str(tmp_path / "there"),
                     str(RELEASES / "1.0.0")], check=True, env=env, cwd=tmp_path, timeout=240)
     assert (tmp_path / "there" / "index.html").read_bytes() == here
+
+
+def test_the_callers_matplotlib_settings_are_left_as_they_were(tmp_path: Path) -> None:
+    import gc
+
+    import matplotlib
+
+    with matplotlib.rc_context({"font.size": 17.0, "axes.grid": True}):
+        before = dict(matplotlib.rcParams)
+        render_report(RELEASES / "1.0.1", tmp_path, RELEASES / "1.0.0")
+        assert dict(matplotlib.rcParams) == before
+    assert gc.isenabled()

@@ -27,6 +27,7 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     "what changed" section; the change counts themselves come from the release's own ``changes`` table.
     The same release folder always gives the same bytes.
     """
+    from openconflict.errors import ReportError
     from openconflict.files import atomic_write
 
     from .figures import compute_figures
@@ -43,7 +44,10 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
         if enabled:
             gc.enable()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     target = out / REPORT_FILE
-    atomic_write(target, html.encode("utf-8"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, html.encode("utf-8"))
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {target}: {exc}") from None
     return target
