@@ -12,6 +12,7 @@ by concern: :mod:`.figures` computes every number, :mod:`.charts` and :mod:`.map
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 __all__ = ["REPORT_FILE", "render_report"]
@@ -30,6 +31,7 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     from openconflict.errors import ReportError
     from openconflict.files import atomic_write
 
+    from .charts import preload
     from .figures import compute_figures
     from .page import render_html
 
@@ -38,7 +40,12 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     enabled = gc.isenabled()
     gc.disable()
     try:
-        figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+        loader = threading.Thread(target=preload, name="openconflict-report-preload", daemon=True)
+        loader.start()  # matplotlib's import overlaps the reading of the tables
+        try:
+            figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+        finally:
+            loader.join()
         html = render_html(figures)
     finally:
         if enabled:
