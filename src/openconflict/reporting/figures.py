@@ -107,6 +107,19 @@ def codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
     return idx, arr.dictionary.to_pylist()
 
 
+class Coded:
+    """:func:`codes` of a table's columns, each computed once."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._memo: dict[str, tuple[np.ndarray, list[Any]]] = {}
+
+    def __call__(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        if name not in self._memo:
+            self._memo[name] = codes(self.table.column(name))
+        return self._memo[name]
+
+
 def _tally(idx: np.ndarray, values: list[Any], weights: np.ndarray | None = None) -> dict[Any, int]:
     import numpy as np
 
@@ -124,7 +137,7 @@ def ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _monthly(events: pa.Table, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
+def _monthly(events: pa.Table, coded: Coded, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
     """Events and fatalities per calendar month and event type, with empty months filled in as zero."""
     import numpy as np
     import pyarrow.compute as pc
@@ -136,7 +149,7 @@ def _monthly(events: pa.Table, types: list[str]) -> tuple[list[str], dict[str, l
     m = pc.fill_null(month, -1).to_numpy().astype(np.int64)
     first, last = int(m[m >= 0].min()), int(m.max())
     months = [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, last + 1)]
-    t_idx, t_values = codes(events.column("event_type"))
+    t_idx, t_values = coded("event_type")
     ok = (m >= 0) & (t_idx >= 0)
     key = (m[ok] - first) * len(t_values) + t_idx[ok]
     size = len(months) * len(t_values)
@@ -155,9 +168,12 @@ def _monthly(events: pa.Table, types: list[str]) -> tuple[list[str], dict[str, l
     return months, ev, fa
 
 
-def _points(events: pa.Table) -> dict[str, Any]:
+def _points(events: pa.Table, coded: Coded) -> dict[str, Any]:
     """Map markers: events with the same place, event type and fatality class coincide, so each such
-    group is one marker (with the number of events behind it); see mapping.FATALITY_CLASSES."""
+    group is one marker (with the number of events behind it); see mapping.FATALITY_CLASSES.
+
+    A marker stands at the coordinates of the first event at its place (a place's events share them).
+    """
     import numpy as np
     import pyarrow.compute as pc
 
@@ -165,19 +181,29 @@ def _points(events: pa.Table) -> dict[str, Any]:
 
     lat = pc.fill_null(events.column("latitude"), np.nan).to_numpy()
     lon = pc.fill_null(events.column("longitude"), np.nan).to_numpy()
-    loc, _ = codes(events.column("location_id"))
-    typ, t_values = codes(events.column("event_type"))
+    loc, l_values = coded("location_id")
+    typ, t_values = coded("event_type")
     cls = fatality_class(pc.fill_null(events.column("fatalities"), 0).to_numpy())
-    ok = np.isfinite(lat) & np.isfinite(lon) & (loc >= 0) & (typ >= 0)
-    key = (loc[ok] * (len(t_values) + 1) + typ[ok]) * 64 + cls[ok]
-    _, first, count = np.unique(key, return_index=True, return_counts=True)
-    rows = np.flatnonzero(ok)[first]
-    return {"latitude": lat[rows], "longitude": lon[rows], "event_type": np.asarray(t_values, dtype=object)[typ[rows]],
-            "size_class": cls[rows], "events": count}
+    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon) & (loc >= 0) & (typ >= 0))
+    first_at = np.zeros(max(1, len(l_values)), dtype=np.int64)
+    first_at[loc[ok][::-1]] = ok[::-1]  # the last write wins: the first row of each place
+    nt, nc = len(t_values) + 1, 64
+    key = (loc[ok] * nt + typ[ok]) * nc + cls[ok]
+    space = len(l_values) * nt * nc
+    if space <= 16_000_000:  # counting sort: linear, and the keys come out in order
+        counts = np.bincount(key, minlength=space)
+        keys = np.flatnonzero(counts)
+        count = counts[keys]
+    else:
+        keys, count = np.unique(key, return_counts=True)
+    rows = first_at[keys // (nt * nc)]
+    return {"latitude": lat[rows], "longitude": lon[rows],
+            "event_type": np.asarray(t_values, dtype=object)[(keys // nc) % nt],
+            "size_class": keys % nc, "events": count}
 
 
-def _precision(events: pa.Table, column: str, meanings: dict[int, str]) -> list[tuple[int, str, int]]:
-    counts = _tally(*codes(events.column(column)))
+def _precision(coded: Coded, column: str, meanings: dict[int, str]) -> list[tuple[int, str, int]]:
+    counts = _tally(*coded(column))
     keys = sorted(set(meanings) | set(counts))
     return [(code, meanings.get(code, "code not in the codebook"), counts.get(code, 0)) for code in keys]
 
@@ -197,8 +223,9 @@ def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
     if events.num_rows and events.column("event_date").null_count < events.num_rows:
         lo, hi = pc.min_max(events.column("event_date")).values()
         first, last = str(lo.as_py()), str(hi.as_py())
-    country, c_values = codes(events.column("country"))
-    admin1, a_values = codes(events.column("admin1"))
+    coded = Coded(events)
+    country, c_values = coded("country")
+    admin1, a_values = coded("admin1")
     both = (country >= 0) & (admin1 >= 0)
     headline = Headline(
         events=events.num_rows,
@@ -210,11 +237,11 @@ def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
         governorates=len({(c_values[k // len(a_values)], a_values[k % len(a_values)])
                           for k in np.unique(country[both] * len(a_values) + admin1[both]).tolist()}))
     fig = Figures(meta=meta, headline=headline, event_types=types)
-    fig.months, fig.monthly_events, fig.monthly_fatalities = _monthly(events, types)
+    fig.months, fig.monthly_events, fig.monthly_fatalities = _monthly(events, coded, types)
     fig.event_types += [k for k in fig.monthly_events if k not in fig.event_types]
     rank = {t: i for i, t in enumerate(fig.event_types)}
-    typ, t_values = codes(events.column("event_type"))
-    sub, s_values = codes(events.column("sub_event_type"))
+    typ, t_values = coded("event_type")
+    sub, s_values = coded("sub_event_type")
     ok = (typ >= 0) & (sub >= 0)
     pairs = np.bincount(typ[ok] * max(1, len(s_values)) + sub[ok], minlength=len(t_values) * max(1, len(s_values)))
     merged: dict[tuple[str, str], int] = {}
@@ -223,11 +250,11 @@ def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
         merged[pair] = merged.get(pair, 0) + int(pairs[k])
     fig.sub_event_types = sorted(((t, s, n) for (t, s), n in merged.items()),
                                  key=lambda r: (rank.get(r[0], len(rank)), -r[2], r[1]))
-    fig.top_actor1 = ranked(_tally(*codes(events.column("actor1"))))[:TOP_ACTORS]
-    fig.top_actor2 = ranked(_tally(*codes(events.column("actor2"))))[:TOP_ACTORS]
-    fig.points = _points(events)
-    fig.time_precision = _precision(events, "time_precision", TIME_PRECISION)
-    fig.geo_precision = _precision(events, "geo_precision", GEO_PRECISION)
+    fig.top_actor1 = ranked(_tally(*coded("actor1")))[:TOP_ACTORS]
+    fig.top_actor2 = ranked(_tally(*coded("actor2")))[:TOP_ACTORS]
+    fig.points = _points(events, coded)
+    fig.time_precision = _precision(coded, "time_precision", TIME_PRECISION)
+    fig.geo_precision = _precision(coded, "geo_precision", GEO_PRECISION)
     ids = pc.fill_null(events.column("source_ids"), "")
     fig.multi_report_events = int(pc.sum(pc.greater_equal(pc.count_substring(ids, "; "), 1)).as_py() or 0)
     publishers = ranked(_tally(*codes(sources.column("publisher"))))
