@@ -51,3 +51,13 @@ def test_an_edited_release_is_refused(tmp_path: Path, synthetic_releases: Path) 
     assert not (tmp_path / "out").exists()
     code, out = run("1.1.0", "--releases", str(releases), "-o", str(tmp_path / "out"), "--no-verify")
     assert code == 0, out
+
+
+def test_never_writes_into_a_published_release(tmp_path: Path, synthetic_releases: Path) -> None:
+    releases = tmp_path / "releases"
+    shutil.copytree(synthetic_releases, releases)
+    before = sorted(p.relative_to(releases) for p in releases.rglob("*"))
+    for target in (releases / "1.1.0" / "report", releases / "1.1.0", releases, releases / "new"):
+        code, out = run("1.1.0", "--releases", str(releases), "-o", str(target))
+        assert code == 1 and "published releases are never changed" in out, target
+    assert sorted(p.relative_to(releases) for p in releases.rglob("*")) == before

@@ -45,6 +45,9 @@ def report_command(version: str | None, output: Path | None, releases: Path, no_
         if prev_folder is not None and not (prev_folder / "datapackage.json").is_file():
             prev_folder = None  # the version rule is then left out, the change counts still shown
         out = output if output is not None else Path("build/reports") / entry.version
+        if out.resolve().is_relative_to(releases.resolve()):
+            raise click.ClickException(f"refusing to write into {releases}: published releases are never "
+                                       "changed; choose an output folder outside it with -o")
         path = render_report(folder, out, prev_folder)
     except OpenConflictError as exc:
         raise click.ClickException(str(exc)) from None
