@@ -150,7 +150,7 @@ def monthly_stacked(months: Sequence[str], events: dict[str, list[int]], fatalit
 
 
 def _hbar_panel(ax: Axes, labels: Sequence[str], values: Sequence[int], bar_colours: Sequence[str],
-                xlabel: str, title: str, limit: int = 34) -> None:
+                xlabel: str, ylabel: str, title: str, limit: int = 34) -> None:
     y = list(range(len(labels)))[::-1]
     ax.barh(y, values, color=list(bar_colours), height=0.7, linewidth=0)
     ax.set_yticks(y)
@@ -161,17 +161,18 @@ def _hbar_panel(ax: Axes, labels: Sequence[str], values: Sequence[int], bar_colo
     for yi, v in zip(y, values, strict=True):
         ax.text(v + max(1, top) * 0.01, yi, f"{v:,}", va="center", fontsize=8)
     ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
     ax.xaxis.get_major_locator().set_params(integer=True)
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[int], bar_colours: Sequence[str], xlabel: str,
-                    title: str, legend: dict[str, str] | None = None) -> bytes:
+                    ylabel: str, title: str, legend: dict[str, str] | None = None) -> bytes:
     """Horizontal bars, first label on top, with the value written at the end of each bar."""
     height = 1.0 + 0.24 * max(1, len(labels))
     with figure(9.0, height) as fig:
         ax = fig.add_axes((0.31, 0.7 / height, 0.41, 1 - 1.2 / height))
-        _hbar_panel(ax, labels, values, bar_colours, xlabel, title, limit=48)
+        _hbar_panel(ax, labels, values, bar_colours, xlabel, ylabel, title, limit=48)
         if legend:
             from matplotlib.patches import Patch
 
@@ -181,14 +182,15 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[int], bar_colours: S
         return png(fig)
 
 
-def paired_bars(panels: Sequence[tuple[Sequence[str], Sequence[int], str]], colour: str, xlabel: str) -> bytes:
+def paired_bars(panels: Sequence[tuple[Sequence[str], Sequence[int], str]], colour: str, xlabel: str,
+                ylabel: str) -> bytes:
     """Two horizontal bar panels side by side (e.g. the top actor1 and actor2 values)."""
     rows = max([len(p[0]) for p in panels] + [1])
     height = 1.0 + 0.26 * rows
     with figure(9.0, height) as fig:
         for i, (labels, values, title) in enumerate(panels):
-            ax = fig.add_axes((0.21 + 0.5 * i, 0.7 / height, 0.26, 1 - 1.2 / height))
-            _hbar_panel(ax, labels, values, [colour] * len(values), xlabel, title)
+            ax = fig.add_axes((0.23 + 0.5 * i, 0.7 / height, 0.25, 1 - 1.2 / height))
+            _hbar_panel(ax, labels, values, [colour] * len(values), xlabel, ylabel, title)
         return png(fig)
 
 

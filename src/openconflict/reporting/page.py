@@ -101,7 +101,7 @@ def _types(f: Figures) -> str:
     palette = colours(f.event_types)
     labels = [s for _, s, _ in f.sub_event_types]
     chart = horizontal_bars(labels, [n for *_, n in f.sub_event_types], [palette[t] for t, _, _ in f.sub_event_types],
-                            "Events (count)", "Events by sub-event type",
+                            "Events (count)", "Sub-event type", "Events by sub-event type",
                             {t: palette[t] for t in f.event_types if any(r[0] == t for r in f.sub_event_types)})
     table = _table("sub-event-types", ["event type", "sub-event type", "events"],
                    [list(r) for r in f.sub_event_types], {2})
@@ -114,7 +114,7 @@ def _actors(f: Figures) -> str:
               for role, rows in (("actor1", f.top_actor1), ("actor2", f.top_actor2))]
     if not f.top_actor1 and not f.top_actor2:
         return "<p>No event names an actor.</p>"
-    chart = paired_bars(panels, "#0072B2", "Events (count)")
+    chart = paired_bars(panels, "#0072B2", "Events (count)", "Actor name")
     tables = "".join(
         f"<div>{_table(f'top-{role}', [role, 'events'], [list(r) for r in rows], {1})}</div>" if rows
         else f"<div><p>No event names an {role}.</p></div>"
