@@ -59,3 +59,32 @@ def test_the_callers_matplotlib_settings_are_left_as_they_were(tmp_path: Path) -
         render_report(RELEASES / "1.0.1", tmp_path, RELEASES / "1.0.0")
         assert dict(matplotlib.rcParams) == before
     assert gc.isenabled()
+
+
+def test_concurrent_renders_into_one_folder(tmp_path: Path) -> None:
+    """Threads take turns; processes writing the same folder each replace the file whole."""
+    import threading
+
+    reference = render_report(RELEASES / "1.0.1", tmp_path / "ref", RELEASES / "1.0.0").read_bytes()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            render_report(RELEASES / "1.0.1", tmp_path / "threads", RELEASES / "1.0.0")
+        except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and (tmp_path / "threads" / "index.html").read_bytes() == reference
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    code = ("import sys; from pathlib import Path; from openconflict.reporting import render_report; "
+            "render_report(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(RELEASES / "1.0.1"), str(tmp_path / "procs"),
+                               str(RELEASES / "1.0.0")], env=env) for _ in range(3)]
+    assert [p.wait(240) for p in procs] == [0, 0, 0]
+    assert (tmp_path / "procs" / "index.html").read_bytes() == reference
+    assert sorted(p.name for p in (tmp_path / "procs").iterdir()) == ["index.html"]  # no temporary files left

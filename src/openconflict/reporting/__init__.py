@@ -19,6 +19,8 @@ __all__ = ["REPORT_FILE", "render_report"]
 
 #: The one file a report consists of (images are embedded in it).
 REPORT_FILE = "index.html"
+#: matplotlib's settings are process-wide, so renders in one process take turns (processes need not).
+_RENDER_LOCK = threading.Lock()
 
 
 def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | None = None) -> Path:
@@ -31,6 +33,19 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     from openconflict.errors import ReportError
     from openconflict.files import atomic_write
 
+    with _RENDER_LOCK:
+        html = _render(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+    out = Path(out_dir)
+    target = out / REPORT_FILE
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, html.encode("utf-8"))
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {target}: {exc}") from None
+    return target
+
+
+def _render(release_folder: Path, previous_folder: Path | None) -> str:
     from .charts import preload
     from .figures import compute_figures
     from .page import render_html
@@ -43,18 +58,10 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
         loader = threading.Thread(target=preload, name="openconflict-report-preload", daemon=True)
         loader.start()  # matplotlib's import overlaps the reading of the tables
         try:
-            figures = compute_figures(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+            figures = compute_figures(release_folder, previous_folder)
         finally:
             loader.join()
-        html = render_html(figures)
+        return render_html(figures)
     finally:
         if enabled:
             gc.enable()
-    out = Path(out_dir)
-    target = out / REPORT_FILE
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, html.encode("utf-8"))
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {target}: {exc}") from None
-    return target

@@ -60,7 +60,7 @@ def _headline(f: Figures) -> str:
     period = f"{h.first_date} to {h.last_date}" if h.first_date else "no events"
     items = [("events", "Events", _n(h.events)),
              ("fatalities", "Fatalities (lowest reported figures)", _n(h.fatalities)),
-             ("reports", "Reports cited", _n(h.reports)),
+             ("reports", "Reports (rows of the sources table)", _n(h.reports)),
              ("publishers", "Publishers", _n(h.publishers)),
              ("languages", "Languages of the reports", _n(h.languages)),
              ("period", "Period (event dates)", period),
@@ -75,7 +75,7 @@ def _coverage(f: Figures) -> str:
     h = f.headline
     where = ", ".join(h.countries) or "no country"
     lines = [f"This release holds {_n(h.events)} events in {where} ({_n(h.governorates)} governorates), "
-             f"dated {h.first_date or '–'} to {h.last_date or '–'}, coded from {_n(h.reports)} cited reports."]
+             f"dated {h.first_date or '–'} to {h.last_date or '–'}; its sources table lists {_n(h.reports)} reports."]
     lines += f.meta.coverage
     items = "".join(f"<li>{escape(x)}</li>" for x in lines)
     return f'<ul id="coverage">{items}</ul><p class="caveat" id="caveat"><strong>{escape(CAVEAT)}</strong></p>'
