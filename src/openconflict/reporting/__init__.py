@@ -46,7 +46,6 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
 
 
 def _render(release_folder: Path, previous_folder: Path | None) -> str:
-    from .charts import preload
     from .figures import compute_figures
     from .page import render_html
 
@@ -55,13 +54,7 @@ def _render(release_folder: Path, previous_folder: Path | None) -> str:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loader = threading.Thread(target=preload, name="openconflict-report-preload", daemon=True)
-        loader.start()  # matplotlib's import overlaps the reading of the tables
-        try:
-            figures = compute_figures(release_folder, previous_folder)
-        finally:
-            loader.join()
-        return render_html(figures)
+        return render_html(compute_figures(release_folder, previous_folder))
     finally:
         if enabled:
             gc.enable()

@@ -37,26 +37,6 @@ RC = {
 }
 
 
-def preload() -> None:
-    """Import matplotlib's drawing modules and load the font, so that the first chart does not pay for it.
-
-    Called in a background thread while the figures are computed (pyarrow and numpy release the GIL
-    for most of that work), which hides most of matplotlib's import time. Any failure is left for the
-    drawing code to raise in the caller's thread.
-    """
-    try:
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.collections  # noqa: F401
-        import matplotlib.figure  # noqa: F401
-        import matplotlib.lines  # noqa: F401
-        import matplotlib.patches  # noqa: F401
-        from matplotlib import font_manager
-
-        font_manager.findfont(RC["font.family"], fallback_to_default=False)
-    except Exception:  # noqa: BLE001, S110 - the drawing code imports again and reports the real error
-        pass
-
-
 def colours(types: Sequence[str]) -> dict[str, str]:
     """A fixed colour per event type, in the order the release's vocabulary lists them."""
     return {t: OKABE_ITO[_SLOTS[i % len(_SLOTS)]] for i, t in enumerate(types)}
