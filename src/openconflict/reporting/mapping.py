@@ -143,15 +143,20 @@ def event_map(points: dict[str, Any], types: list[str], title: str) -> bytes:
         # (class, type) is the same stamp, so one Line2D per group draws them all.
         events = np.asarray(points.get("events", []), dtype=np.int64)
         known = types + sorted(set(kinds.tolist()) - set(types))
-        totals = {t: int(events[kinds == t].sum()) for t in known}
-        draw_order = sorted(known, key=lambda t: (-totals[t], known.index(t)))
-        for c in sorted(set(classes.tolist()), reverse=True):
-            for t in draw_order:
-                sel = (classes == c) & (kinds == t)
-                if sel.any():
-                    ax.plot(lon[sel], lat[sel], linestyle="none", marker="o", markersize=MARKER_POINTS[c],
-                            markerfacecolor=palette.get(t, "#999999"), markeredgecolor="#333333",
-                            markeredgewidth=0.3, zorder=3)
+        index = {t: i for i, t in enumerate(known)}
+        tcode = np.fromiter((index[k] for k in kinds), dtype=np.int64, count=len(kinds))
+        totals = np.bincount(tcode, weights=events, minlength=len(known))
+        rank = np.empty(len(known), dtype=np.int64)
+        rank[sorted(range(len(known)), key=lambda i: (-totals[i], i))] = np.arange(len(known))
+        order = np.lexsort((rank[tcode], -classes))
+        group = classes[order] * len(known) + rank[tcode[order]]
+        starts = np.flatnonzero(np.diff(group, prepend=-1))
+        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(order)], strict=True):
+            sel = order[a:b]
+            t = known[int(tcode[sel[0]])]
+            ax.plot(lon[sel], lat[sel], linestyle="none", marker="o", markersize=MARKER_POINTS[int(classes[sel[0]])],
+                    markerfacecolor=palette.get(t, "#999999"), markeredgecolor="#333333", markeredgewidth=0.3,
+                    zorder=3)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((y0 + y1) / 2))))
