@@ -151,7 +151,8 @@ def event_map(points: dict[str, Any], types: list[str], title: str) -> bytes:
         order = np.lexsort((rank[tcode], -classes))
         group = classes[order] * len(known) + rank[tcode[order]]
         starts = np.flatnonzero(np.diff(group, prepend=-1))
-        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(order)], strict=True):
+        ends = [*starts[1:].tolist(), len(order)] if len(starts) else []
+        for a, b in zip(starts.tolist(), ends, strict=True):
             sel = order[a:b]
             t = known[int(tcode[sel[0]])]
             ax.plot(lon[sel], lat[sel], linestyle="none", marker="o", markersize=MARKER_POINTS[int(classes[sel[0]])],
