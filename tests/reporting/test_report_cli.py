@@ -61,3 +61,17 @@ def test_never_writes_into_a_published_release(tmp_path: Path, synthetic_release
         code, out = run("1.1.0", "--releases", str(releases), "-o", str(target))
         assert code == 1 and "published releases are never changed" in out, target
     assert sorted(p.relative_to(releases) for p in releases.rglob("*")) == before
+
+
+def test_runs_as_a_module_without_a_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    ok = subprocess.run([sys.executable, "-m", "openconflict.reporting", "1.0.0", "--releases", str(RELEASES),
+                         "-o", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=240)
+    assert ok.returncode == 0 and (tmp_path / "out" / "index.html").is_file(), ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "openconflict.reporting", "0.0.9", "--releases", str(RELEASES)],
+                         capture_output=True, text=True, env=env, timeout=240)
+    assert bad.returncode == 1 and "not in the ledger" in bad.stderr and "Traceback" not in bad.stderr
