@@ -12,7 +12,7 @@ from report_fixtures import RELEASES
 from openconflict.reporting.mapping import boundaries_path, centroid, governorates
 
 #: Our gazetteer's admin1 spelling -> the boundary file's (Natural Earth) name, where they differ.
-SPELLING = {"Latakia": "Lattakia", "Al Hasakah": "Hasaka (Al Haksa)", "Hama": "Hamah"}
+SPELLING = {"Latakia": "Lattakia", "Al Hasakah": "Hasaka (Al Haksa)"}
 
 
 def test_every_ring_closes_and_arcs_join() -> None:
