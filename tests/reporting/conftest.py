@@ -8,4 +8,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report_fixtures import synthetic_releases  # noqa: E402,F401
+from report_fixtures import multi_country_release, synthetic_releases  # noqa: E402,F401

@@ -137,6 +137,25 @@ def _ensure_ledger_format(releases: Path) -> None:
         path.write_text(dumps(parse_ledger(migrate_v1(data))), encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def multi_country_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SYNTHETIC release of 20,000 events in 50 countries (benchmarks/synth.py), so that the events table
+    has several row groups whose text dictionaries differ and the headline lists many countries."""
+    import sys
+
+    from openconflict import build_release
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from benchmarks.synth import generate
+
+    base = tmp_path_factory.mktemp("synthetic-many")
+    generate(base / "datasets", 20_000, seed=3)
+    releases = base / "build" / "releases"
+    build_release(base / "datasets", "1.0.0", date="2026-01-10", releases_dir=releases, dist_dir=None)
+    return releases / "1.0.0"
+
+
 class Page(HTMLParser):
     """The parts of a report the tests read: text by element id, tables by id, every tag and attribute."""
 

@@ -49,7 +49,9 @@ def check_report(folder: Path, previous: Path | None, out: Path) -> Page:
     assert number(t["h-publishers"]) == src["publisher"].nunique()
     assert number(t["h-languages"]) == src["language"].nunique()
     assert t["h-period"] == f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
-    assert t["h-countries"] == ", ".join(sorted(ev["country"].dropna().unique()))
+    names = sorted(ev["country"].dropna().unique())
+    assert t["h-countries"] == (", ".join(names) if len(names) <= 6 else f"{len(names)} countries")
+    assert ", ".join(names) in t["coverage"]
     assert number(t["h-governorates"]) == len(ev.dropna(subset=["admin1"])[["country", "admin1"]].drop_duplicates())
 
     # Events and fatalities per month, by event type (every month from the first to the last)
@@ -146,3 +148,19 @@ def test_numbers_are_not_rounded_away(synthetic_releases: Path, tmp_path: Path) 
 def test_other_committed_releases_render(version: str, tmp_path: Path) -> None:
     previous = {"1.0.0": "0.1.0", "1.0.1": "1.0.0"}[version]
     check_report(RELEASES / version, RELEASES / previous, tmp_path)
+
+
+def test_many_countries_are_counted_in_the_headline_and_listed_in_the_coverage() -> None:
+    from openconflict.reporting.page import countries_text
+
+    assert countries_text([]) == "none"
+    assert countries_text(["Iraq", "Syria"]) == "Iraq, Syria"
+    assert countries_text([f"Country {i}" for i in range(50)]) == "50 countries"
+
+
+def test_many_countries_and_row_groups(multi_country_release: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(multi_country_release / "data" / "events.parquet").metadata.num_row_groups > 1
+    page = check_report(multi_country_release, None, tmp_path)
+    assert page.text_by_id["h-countries"].endswith(" countries")

@@ -24,12 +24,16 @@ h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;border-bottom:1px solid
 .caveat{border-left:4px solid #D55E00;background:#fdf3ec;padding:.6em 1em}
 dl.headline{display:grid;grid-template-columns:repeat(3,1fr);gap:.6em}
 dl.headline div{background:#f3f6f9;padding:.5em .8em;border-radius:4px}
-dl.headline dt{font-size:.85em;color:#444}dl.headline dd{margin:0;font-size:1.2em;font-weight:bold;white-space:nowrap}
+dl.headline dt{font-size:.85em;color:#444}dl.headline dd{margin:0;font-size:1.2em;font-weight:bold}
+#h-period{white-space:nowrap}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}td.n,th.n{text-align:right}
 img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:.85em;color:#444}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}pre{background:#f6f6f6;padding:.6em;overflow-x:auto}
 """
+
+
+HEADLINE_COUNTRIES = 6
 
 
 def _n(value: int) -> str:
@@ -55,6 +59,13 @@ def _table(element_id: str, header: list[str], rows: list[list[Any]], numeric: s
     return f'<table id="{element_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def countries_text(countries: list[str]) -> str:
+    """The names, or their number when there are too many for a headline (the coverage lists them all)."""
+    if not countries:
+        return "none"
+    return ", ".join(countries) if len(countries) <= HEADLINE_COUNTRIES else f"{len(countries):,} countries"
+
+
 def _headline(f: Figures) -> str:
     h = f.headline
     period = f"{h.first_date} to {h.last_date}" if h.first_date else "no events"
@@ -64,7 +75,7 @@ def _headline(f: Figures) -> str:
              ("publishers", "Publishers", _n(h.publishers)),
              ("languages", "Languages of the reports", _n(h.languages)),
              ("period", "Period (event dates)", period),
-             ("countries", "Countries", ", ".join(h.countries) or "none"),
+             ("countries", "Countries", countries_text(h.countries)),
              ("governorates", "Governorates (admin1 units) with events", _n(h.governorates))]
     cells = "".join(f'<div><dt>{escape(label)}</dt><dd id="h-{key}">{escape(value)}</dd></div>'
                     for key, label, value in items)
