@@ -122,3 +122,12 @@ def test_output_that_cannot_be_written(tmp_path: Path, synthetic_releases: Path)
     expect_error(synthetic_releases / "1.1.0", blocker / "out", "cannot write the report")
     expect_error(synthetic_releases / "1.1.0", blocker, "cannot write the report")
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_changes_table_without_its_columns(tmp_path: Path, synthetic_releases: Path) -> None:
+    folder = copy_release(synthetic_releases / "1.1.0", tmp_path)
+    path = folder / "data" / "changes.parquet"
+    pq.write_table(pq.read_table(path).drop_columns(["event_id"]), path)
+    expect_error(folder, tmp_path / "out", "not a readable changes table")
+    pq.write_table(pq.read_table(path).drop_columns(["field"]), path)
+    expect_error(folder, tmp_path / "out", "not a readable changes table")

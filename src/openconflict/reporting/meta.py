@@ -118,7 +118,10 @@ def _changes(folder: Path, fields: list[dict[str, Any]], version: str, previous:
     out.deleted = pc.sum(pc.equal(change, "deleted")).as_py() or 0
     modified = pc.equal(change, "modified")
     if pc.any(modified).as_py():
-        ids = pf.read(columns=["event_id"]).column("event_id").filter(modified)
+        try:
+            ids = pf.read(columns=["event_id"]).column("event_id").filter(modified)
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise ReportError(f"cannot make the report: {path} is not a readable changes table ({exc})") from None
         out.modified = pc.count_distinct(ids).as_py()
     # The diff writes one row per (event, field), so rows per field = events whose field changed.
     changed = table.column("field").filter(modified)
