@@ -131,3 +131,15 @@ def test_changes_table_without_its_columns(tmp_path: Path, synthetic_releases: P
     expect_error(folder, tmp_path / "out", "not a readable changes table")
     pq.write_table(pq.read_table(path).drop_columns(["field"]), path)
     expect_error(folder, tmp_path / "out", "not a readable changes table")
+
+
+@pytest.mark.parametrize("column", ["event_date", "fatalities", "latitude"])
+def test_events_column_of_the_wrong_type(column: str, tmp_path: Path, synthetic_releases: Path) -> None:
+    import pyarrow.compute as pc
+
+    folder = copy_release(synthetic_releases / "1.1.0", tmp_path)
+    path = folder / "data" / "events.parquet"
+    t = pq.read_table(path)
+    i = t.column_names.index(column)
+    pq.write_table(t.set_column(i, column, pc.cast(t.column(column), "string")), path)
+    expect_error(folder, tmp_path / "out", f"column {column} of .* has type string")

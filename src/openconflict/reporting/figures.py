@@ -32,6 +32,10 @@ TOP_PUBLISHERS = 15
 #: The events table's order, used when a release's schema gives no event_type vocabulary.
 DEFAULT_EVENT_TYPES = ["Battles", "Protests", "Riots", "Explosions/Remote violence",
                        "Violence against civilians", "Strategic developments"]
+#: Column types the computations rely on, as the release writer produces them (pyarrow.types predicates).
+KINDS = {"event_date": ("date", ("is_date", "is_timestamp")), "fatalities": ("integer", ("is_integer",)),
+         "latitude": ("float", ("is_floating",)), "longitude": ("float", ("is_floating",)),
+         "time_precision": ("integer", ("is_integer",)), "geo_precision": ("integer", ("is_integer",))}
 TIME_PRECISION = {1: "the day itself", 2: "a span of up to about a week", 3: "only the month"}
 GEO_PRECISION = {1: "the named place itself", 2: "near it or part of a wider area", 3: "only a larger region"}
 
@@ -75,6 +79,7 @@ class Figures:
 
 def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -> pa.Table:
     """The named columns of a release table; vocabulary-like text columns as dictionaries (small, fast)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -84,11 +89,19 @@ def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -
         missing = [c for c in columns if c not in pf.schema_arrow.names]
         if missing:
             raise ReportError(f"cannot make the report: {path} has no column(s) {', '.join(missing)}")
-        return pf.read(columns=columns, use_threads=True).unify_dictionaries()
+        table = pf.read(columns=columns, use_threads=True).unify_dictionaries()
     except ReportError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
         raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+    for name in columns:
+        if name in KINDS:
+            kind, predicates = KINDS[name]
+            found = table.schema.field(name).type
+            if not any(getattr(pa.types, test)(found) for test in predicates):
+                raise ReportError(f"cannot make the report: column {name} of {path} has type {found}, "
+                                  f"not {kind} as released")
+    return table
 
 
 def codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
