@@ -20,6 +20,7 @@ __all__ = [
     "OfflineError",
     "OpenConflictError",
     "RegistryError",
+    "ReportError",
     "VersionNotFoundError",
 ]
 
@@ -77,3 +78,5 @@ class BuildError(OpenConflictError):
 
 class CurationError(OpenConflictError):
     """A curator tool was refused: nothing was written (a duplicate report, an unknown place, a used id)."""
+class ReportError(OpenConflictError):
+    """A release report could not be made: the release folder lacks a file or column the report reads."""
