@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 CURATED_TABLES = ("events", "actors", "locations", "sources", "deletions")
-RELEASE_TABLES = ("events", "actors", "locations", "sources", "deletions", "changes")
+RELEASE_TABLES = ("events", "actors", "locations", "sources", "deletions", "changes",
+                  "aggregates_admin1_month", "aggregates_admin2_month")
 
 #: The vocabulary each enum-constrained column draws from (table kind, table, column) -> vocabulary key.
 ENUM_SOURCES: dict[tuple[str, str, str], str] = {

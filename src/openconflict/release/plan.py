@@ -182,6 +182,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     real build would refuse it.
     """
     from openconflict.release import texts
+    from openconflict.release.aggregates import aggregate_tables
     from openconflict.release.derive import derive_events, derive_registries
     from openconflict.release.descriptor import events_fields
     from openconflict.release.diff import diff_events, diff_schemas
@@ -212,6 +213,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
         release_dates[version] = date
         registries = derive_registries(curated, schema, release_dates)
     parsed = check_version(version, ledger)
+    registries.update(aggregate_tables(events, schema.vocabulary("event_type")))
     check_tombstones(events, registries["deletions"], diff, latest)
     unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
     check_deletion_versions(curated, release_dates)

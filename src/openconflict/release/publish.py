@@ -146,7 +146,8 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
     renamed = False
     try:
         try:
-            files = write_release_folder(tmp, schema, plan)
+            previous = releases_dir / plan.previous if plan.previous else None
+            files = write_release_folder(tmp, schema, plan, previous)
         except OSError as exc:
             raise BuildError(f"could not write release {version}: {exc}") from None
         entry = Entry(version, plan.date.isoformat(), plan.events.num_rows, files, ledger.head)
