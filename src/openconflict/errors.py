@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "CurationError",
     "DownloadError",
+    "ExportError",
     "LedgerError",
     "LockTimeoutError",
     "MirrorNotConfiguredError",
@@ -77,3 +78,8 @@ class BuildError(OpenConflictError):
 
 class CurationError(OpenConflictError):
     """A curator tool was refused: nothing was written (a duplicate report, an unknown place, a used id)."""
+
+
+class ExportError(OpenConflictError, ValueError):
+    """An export cannot be written as asked (a missing output folder, a filter or format the table lacks);
+    nothing was written."""
