@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from openconflict.cli import main
+from openconflict.cli import DEFERRED, main
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "src" / "openconflict" / "cli"
@@ -21,6 +23,16 @@ VERBS = {"validate", "codebook", "build", "verify", "diff", "archive", "publish"
 
 def test_every_verb_is_registered_once() -> None:
     assert set(main.commands) == VERBS
+    ctx = click.Context(main)
+    assert all(main.get_command(ctx, verb).name == verb for verb in VERBS)
+
+
+def test_deferred_verbs_are_listed_with_their_own_summary() -> None:
+    for name, (target, summary) in DEFERRED.items():
+        module, attr = target.split(":")
+        real = getattr(importlib.import_module(module), attr)
+        assert real.name == name
+        assert " ".join(real.help.split("\n\n")[0].split()) == summary
 
 
 def test_modules_stay_small() -> None:
@@ -41,7 +53,8 @@ def test_help_imports_neither_pandas_nor_pyarrow(entry: list[str]) -> None:
     """`openconflict --help` (and each verb's help) stays quick: no heavy library is imported for it."""
     probe = ("import atexit, sys\n"
              "atexit.register(lambda: sys.stderr.write('HEAVY:' + ','.join(sorted(m for m in sys.modules "
-             "if m.split('.')[0] in ('pandas', 'pyarrow', 'numpy', 'frictionless', 'tqdm'))) + '\\n'))\n")
+             "if m.split('.')[0] in ('pandas', 'pyarrow', 'numpy', 'frictionless', 'tqdm')"
+             " or m in ('openconflict.cite', 'openconflict.ledger'))) + '\\n'))\n")
     for args in (["--help"], ["export", "--help"], ["diff", "--help"], ["build", "--help"]):
         code = probe + ("import runpy; sys.argv = ['openconflict', *sys.argv[1:]]; "
                         "runpy.run_module('openconflict', run_name='__main__')" if entry[0] == "-m" else entry[1])
