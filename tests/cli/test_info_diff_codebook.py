@@ -123,7 +123,7 @@ def test_diff_flags_a_reversed_order() -> None:
 def test_diff_through_the_loader_outside_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no build/releases here: the loader's bundled releases are used
     code, out, _ = cli("diff", "0.1.0", "1.0.1")
-    assert code == 0 and "196 added" in out and "1.0.0/data/changes.csv (0.1.0 -> 1.0.0)" in out
+    assert code == 0 and "196 added" in out and "data/changes.csv of release 1.0.0 (0.1.0 -> 1.0.0)" in out
 
 
 def test_diff_writes_every_change_with_output(tmp_path: Path) -> None:

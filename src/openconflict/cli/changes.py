@@ -81,7 +81,7 @@ def where(old: str, new: str, order: list[str], releases: Path | None) -> str:
     """Which file(s) hold the changes from ``old`` to ``new``, said correctly for one step or several."""
     def changes_file(version: str) -> str:
         return str(releases / version / "data" / "changes.csv") if releases is not None \
-            else f"{version}/data/changes.csv"
+            else f"data/changes.csv of release {version}"
 
     i, j = order.index(old), order.index(new)
     lo, hi = min(i, j), max(i, j)
