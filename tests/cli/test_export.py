@@ -239,3 +239,10 @@ def test_standard_output_and_quiet(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", VERSION, "-o", str(quiet_file), "--quiet"])
     assert result.exit_code == 0 and result.output == ""
     assert len(quiet_file.read_text().splitlines()) == 198  # .ndjson is JSON Lines
+
+
+def test_an_output_given_without_o_is_pointed_out() -> None:
+    result = export("--format", "geoparquet", "events.parquet")
+    assert result.exit_code == 2 and "openconflict export -o events.parquet" in result.output
+    result = export(VERSION)
+    assert result.exit_code == 2 and "Missing option '-o'" in result.output

@@ -140,3 +140,29 @@ def test_diff_writes_every_change_with_output(tmp_path: Path) -> None:
 def test_diff_of_an_unknown_version_is_refused_without_a_traceback() -> None:
     code, out, err = cli("diff", "1.0.0", "7.7.7", "--releases", str(RELEASES))
     assert code == 1 and "diff refused" in err and "Traceback" not in out + err
+
+
+def _diff(added: int = 0, modified: int = 0, deleted: int = 0, schema: tuple[str, ...] = ()) -> object:
+    import pyarrow as pa
+
+    from openconflict.release.diff import ReleaseDiff, SchemaChange, changes_schema
+
+    return ReleaseDiff(changes=pa.table({f.name: pa.array([], f.type) for f in changes_schema()}), added=added,
+                       modified=modified, deleted=deleted,
+                       schema_changes=[SchemaChange(kind, f"SYNTHETIC {kind} change") for kind in schema])
+
+
+@pytest.mark.parametrize(("diff", "words"), [
+    (_diff(), "none: no event, column or vocabulary value differs"),
+    (_diff(modified=2), "patch: values of existing events were corrected; no event was added or deleted"),
+    (_diff(added=1), "minor: events were added or deleted; no column or vocabulary value changed"),
+    (_diff(deleted=1, schema=("minor",)), "minor: events were added or deleted; columns or vocabulary values were "
+                                          "added, none removed or changed"),
+    (_diff(schema=("minor",)), "minor: columns or vocabulary values were added; none removed or changed"),
+    (_diff(added=5, schema=("major", "minor")), "major: a column or a vocabulary value was removed, renamed or "
+                                                "retyped"),
+])
+def test_the_required_step_is_said_in_words(diff: object, words: str) -> None:
+    from openconflict.cli.changes import meaning
+
+    assert meaning(diff.required, diff).startswith(words)  # type: ignore[attr-defined]

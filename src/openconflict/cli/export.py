@@ -24,8 +24,7 @@ def _numbers_or_text(values: tuple[str, ...]) -> list[int | str]:
 
 @click.command()
 @click.argument("version", required=False)
-@click.option("--output", "-o", required=True, metavar="FILE",
-              help="File to write, or - for standard output (csv or jsonl).")
+@click.option("--output", "-o", metavar="FILE", help="File to write, or - for standard output (csv or jsonl). Required.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the file extension; csv for -). geoparquet, geojson and gpkg "
                    "are map files of points in WGS 84; gpkg needs the 'geo' extra.")
@@ -56,7 +55,7 @@ def _numbers_or_text(values: tuple[str, ...]) -> list[int | str]:
               help="inter1, inter2 and interaction as ACLED's current text labels instead of codes.")
 @click.option("--mkdirs", is_flag=True, help="Create the output folder when it does not exist.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
-def export(version: str | None, output: str, fmt: str | None, table: str, columns: tuple[str, ...],
+def export(version: str | None, output: str | None, fmt: str | None, table: str, columns: tuple[str, ...],
            acled_labels: bool, mkdirs: bool, quiet: bool, **filters: Any) -> None:
     """Write a release's events (or another TABLE) to CSV, Parquet, JSON Lines, Stata, GeoParquet, GeoJSON
     or GeoPackage, with the filters of load_events.
@@ -66,6 +65,10 @@ def export(version: str | None, output: str, fmt: str | None, table: str, column
     """
     from openconflict.export import export_table
 
+    if output is None:
+        looks_like_a_file = version is not None and "." in version and not version.replace(".", "").isdigit()
+        raise click.UsageError(f"name the output with -o: openconflict export -o {version}"
+                               if looks_like_a_file else "Missing option '-o' / '--output'.")
     given: dict[str, Any] = {}
     for name, value in filters.items():
         if value is None or value == ():
