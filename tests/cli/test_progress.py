@@ -112,3 +112,79 @@ def test_a_large_build_prints_staged_status_on_a_terminal_only(tmp_path: Path) -
     piped = subprocess.run([sys.executable, "-c", lowered, "build"], capture_output=True, text=True, cwd=repo,
                            env=_env(), timeout=300)
     assert piped.returncode == 0 and "curated events" not in piped.stderr
+
+
+@pytest.fixture
+def loopback_mirror(tmp_path: Path):
+    """The committed releases served over HTTP on 127.0.0.1; this machine has only the latest bundled."""
+    import functools
+    import http.server
+    import json
+    import threading
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(REPO / "build" / "releases", mirror)
+    local = tmp_path / "local-releases"
+    shutil.copytree(REPO / "build" / "releases", local)
+    latest = json.loads((local / "registry.json").read_text())["releases"][-1]["version"]
+    for folder in local.iterdir():
+        if folder.is_dir() and folder.name != latest:
+            shutil.rmtree(folder)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {**_env(), "OPENCONFLICT_OFFLINE": "0", "OPENCONFLICT_RELEASES": str(local),
+           "OPENCONFLICT_URL": f"http://127.0.0.1:{server.server_address[1]}",
+           "OPENCONFLICT_CACHE": str(tmp_path / "cache")}
+    yield env
+    server.shutdown()
+    server.server_close()
+
+
+LOWERED_DOWNLOAD = ("import openconflict.cli.research as r; r.BIG_DOWNLOAD = 0; "
+                    "from openconflict.cli import run; import sys; sys.argv[0] = 'openconflict'; run()")
+
+
+def test_a_download_draws_a_bar_on_a_terminal(loopback_mirror: dict[str, str], tmp_path: Path) -> None:
+    code, shown = _run_on_terminal([sys.executable, "-c", LOWERED_DOWNLOAD, "download", "1.0.0"], tmp_path,
+                                   loopback_mirror)
+    assert code == 0, shown
+    assert "download 1.0.0" in shown and ("B/s" in shown or "iB" in shown)
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_a_piped_or_quiet_download_draws_nothing(loopback_mirror: dict[str, str], tmp_path: Path) -> None:
+    piped = subprocess.run([sys.executable, "-c", LOWERED_DOWNLOAD, "download", "all"], capture_output=True,
+                           text=True, env=loopback_mirror, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == "" and len(piped.stdout.splitlines()) == 3
+    code, shown = _run_on_terminal([sys.executable, "-c", LOWERED_DOWNLOAD, "download", "0.1.0", "--force",
+                                    "--quiet"], tmp_path, loopback_mirror)
+    assert code == 0 and shown == ""
+
+
+def test_the_download_watcher_follows_bytes_as_they_arrive(tmp_path: Path) -> None:
+    from openconflict.cli.research import watching
+    from openconflict.progress import progress
+
+    folder = tmp_path / "1.2.3" / "data"
+    folder.mkdir(parents=True)
+    (folder / "already.csv").write_bytes(b"x" * 1000)  # there before: not counted
+    seen = []
+    master, slave = pty.openpty()  # a bar that draws: a disabled one does not count
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    with os.fdopen(slave, "w") as terminal, progress(total=10_000, stream=terminal) as bar, \
+            watching(tmp_path / "1.2.3", bar, start=500, size=5000, every=0.01):
+        part = folder / ".events.parquet.abc.part"
+        for k in range(1, 7):
+            with part.open("ab") as fh:
+                fh.write(b"y" * 1000)
+            expected = min(500 + 1000 * k, 5500)
+            deadline = time.monotonic() + 10
+            while bar.n < expected and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen.append(bar.n)
+    os.close(master)
+    assert seen == [1500, 2500, 3500, 4500, 5500, 5500]  # capped at start + size

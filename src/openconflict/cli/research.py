@@ -7,6 +7,10 @@ prints what a person wants to know; none needs a source checkout.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import click
@@ -77,29 +81,65 @@ def _size(n: int | None) -> str:
 def download(version: str | None, force: bool, quiet: bool) -> None:
     """Fetch and verify a release (default: latest; 'all' for every release) for offline use.
 
-    Prints the folder holding each complete, verified release.
+    Prints the folder holding each complete, verified release. On a terminal, a download of more than a few
+    megabytes shows a progress bar (none with --quiet or when the output is not a terminal).
     """
     from openconflict.loader import download as fetch
+    from openconflict.loader import info as release_info
     from openconflict.loader import versions as list_versions
     from openconflict.progress import progress
 
     known = list_versions()
-    if version == "all":
-        wanted = list(known.itertuples())
-    else:
-        from openconflict.loader import info as release_info
-
-        target = release_info(version)["version"]
-        wanted = [row for row in known.itertuples() if row.version == target]
+    target = None if version == "all" else release_info(version)["version"]
+    wanted = [row for row in known.itertuples() if target is None or row.version == target]
     todo = {r.version: int(r.size) for r in wanted if (force or not (r.bundled or r.cached)) and _known(r.size)}
-    total = sum(todo.values())
-    with progress(total=total, desc="download", unit="B", quiet=quiet, min_total=BIG_DOWNLOAD) as bar:
+    with progress(total=sum(todo.values()), desc="download", unit="B", quiet=quiet,
+                  min_total=BIG_DOWNLOAD) as bar:
+        done = 0
         for row in wanted:
-            if not bar.disable:
+            size = todo.get(row.version, 0)
+            if size and not bar.disable:
                 bar.set_description(f"download {row.version}")
-            path = fetch(row.version, force=force)
-            bar.update(todo.get(row.version, 0))
+                with watching(Path(release_info(row.version)["cache_dir"]), bar, done, size):
+                    path = fetch(row.version, force=force)
+            else:
+                path = fetch(row.version, force=force)
+            done += size
+            bar.update(done - bar.n)
             click.echo(str(path))
+
+
+@contextmanager
+def watching(folder: Path, bar: Any, start: int, size: int, every: float = 0.2) -> Iterator[None]:
+    """Move ``bar`` as bytes arrive in ``folder`` (a release's cache folder, its partial files included).
+
+    The loader offers no progress callback, so the bar watches the download from outside: every ``every``
+    seconds it counts the bytes under the folder, at most ``size``. Display only; nothing is read or changed.
+    """
+    stop = threading.Event()
+    before = _bytes_under(folder)
+
+    def poll() -> None:
+        while not stop.wait(every):
+            seen = min(size, max(0, _bytes_under(folder) - before))
+            bar.update(start + seen - bar.n)
+
+    watcher = threading.Thread(target=poll, name="download-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _bytes_under(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.is_dir() else ():
+        with suppress(OSError):  # a partial file renamed or removed while counting
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+    return total
 
 
 def _known(value: Any) -> bool:
