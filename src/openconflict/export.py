@@ -64,12 +64,32 @@ def check_output(output: str | Path, fmt: str, *, mkdirs: bool = False) -> None:
     path = Path(output)
     if path.is_dir():
         raise ExportError(f"{path} is a folder; name the file to write")
+    _refuse_protected(path)
     if not path.parent.is_dir():
         if path.parent.exists():
             raise ExportError(f"{path.parent} is not a folder")
         if not mkdirs:
             raise ExportError(f"the folder {path.parent} does not exist; create it, or pass --mkdirs")
         path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _refuse_protected(path: Path) -> None:
+    """Never write into a releases folder, a mirror (anything under a ``registry.json`` ledger) or the
+    loader's cache: an export there would replace a published or verified file."""
+    from openconflict.config import cache_root
+    from openconflict.errors import ConfigError
+    from openconflict.ledger import LEDGER_FILE
+
+    target = path.resolve()
+    try:
+        cache = cache_root().resolve()
+    except ConfigError:
+        cache = None
+    for folder in target.parents:
+        if (folder / LEDGER_FILE).is_file() or folder == cache:
+            kind = "the loader's cache" if folder == cache else "a releases folder or mirror"
+            raise ExportError(f"refusing to write {path}: it is inside {kind} ({folder}), whose files must "
+                              "stay as published; write the export somewhere else")
 
 
 def export_table(output: str | Path, fmt: str | None = None, version: str | None = None, *, table: str = "events",

@@ -246,3 +246,36 @@ def test_an_output_given_without_o_is_pointed_out() -> None:
     assert result.exit_code == 2 and "openconflict export -o events.parquet" in result.output
     result = export(VERSION)
     assert result.exit_code == 2 and "Missing option '-o'" in result.output
+
+
+def test_an_export_never_replaces_a_published_or_cached_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    releases = tmp_path / "releases"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "build" / "releases", releases)
+    published = releases / VERSION / "data" / "events.csv"
+    before = published.read_bytes()
+    result = export(VERSION, "-o", str(published))
+    assert result.exit_code == 1 and "releases folder or mirror" in result.output
+    link = tmp_path / "innocent.csv"
+    link.symlink_to(published)
+    assert export(VERSION, "-o", str(link), "--columns", IDS).exit_code == 1
+    assert published.read_bytes() == before
+    cache = tmp_path / "cache"
+    cache.mkdir(exist_ok=True)
+    result = export(VERSION, "-o", str(cache / "x.csv"))
+    assert result.exit_code == 1 and "the loader's cache" in result.output
+    result = CliRunner().invoke(main, ["diff", "1.0.0", VERSION, "--output", str(published)])
+    assert result.exit_code == 1 and published.read_bytes() == before
+
+
+def test_repeated_columns_are_kept_once(tmp_path: Path) -> None:
+    target = tmp_path / "c.csv"
+    ok(VERSION, "-o", str(target), "--columns", f"{IDS},{IDS}", "--columns", IDS)
+    assert list(pd.read_csv(target).columns) == [IDS]
+
+
+def test_an_output_under_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = export(VERSION, "-o", str(tmp_path / "afile" / "e.csv"), "--mkdirs")
+    assert result.exit_code == 1 and "is not a folder" in result.output

@@ -76,7 +76,7 @@ def export(version: str | None, output: str | None, fmt: str | None, table: str,
         if name == "interaction":
             value = _numbers_or_text(value)
         given[name] = list(value) if isinstance(value, tuple) else value
-    cols = [c.strip() for item in columns for c in item.split(",") if c.strip()]
+    cols = list(dict.fromkeys(c.strip() for item in columns for c in item.split(",") if c.strip()))
     n = export_table(output, fmt, version, table=table, columns=cols or None, acled_labels=acled_labels,
                      mkdirs=mkdirs, quiet=quiet, **given)
     if not quiet:
