@@ -228,25 +228,39 @@ def _write_text(df: pd.DataFrame, fh: IO[str], fmt: str, quiet: bool) -> int:
                 part.to_csv(fh, index=False, header=start == 0, date_format="%Y-%m-%d", lineterminator="\n")
             elif len(part):
                 text = part.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-                text = _ESCAPES.sub(lambda m: "/" if m.group() == "\\/" else m.group(), text)
+                text = _unescape_slashes(text)
                 fh.write(text if text.endswith("\n") else text + "\n")
             bar.update(len(part))
     fh.flush()
     return len(df)
 
 
+def _unescape_slashes(text: str) -> str:
+    """pandas' ``\\/`` back to ``/``; an escaped backslash (``\\\\``) is kept, so ``a\\/b`` survives."""
+    if "\\\\" not in text:
+        return text.replace("\\/", "/")  # the common case, at the speed of str.replace
+    return _ESCAPES.sub(lambda m: "/" if m.group() == "\\/" else m.group(), text)
+
+
 def _json_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Dates as ``YYYY-MM-DD`` (date-times as ISO 8601 to the second) instead of pandas' timestamps."""
+    import numpy as np
     import pandas as pd
 
     out = df
     for col in df.columns:
         s = df[col]
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            midnight = bool((s.dropna() == s.dropna().dt.normalize()).all())
-            text = s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
+        if pd.api.types.is_datetime64_any_dtype(s.dtype) and not isinstance(s.dtype, pd.DatetimeTZDtype):
+            values = s.to_numpy(dtype="datetime64[ns]")
+            days = values.astype("datetime64[D]")
+            midnight = bool((days.astype("datetime64[ns]") == values)[~np.isnat(values)].all())
+            text = (days if midnight else values.astype("datetime64[s]")).astype(str).astype(object)
+            text[np.isnat(values)] = None
             out = out.copy() if out is df else out
-            out[col] = text.astype(object).where(s.notna(), None)
+            out[col] = text
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):  # with a time zone: ISO 8601 with its offset
+            out = out.copy() if out is df else out
+            out[col] = s.map(lambda v: None if pd.isna(v) else v.isoformat(), na_action="ignore")
     return out
 
 

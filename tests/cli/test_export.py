@@ -184,6 +184,7 @@ def test_json_lines_writer_on_awkward_values(tmp_path: Path) -> None:
         "day": pd.to_datetime(["2016-01-02", None, "2016-12-31", "2017-01-01"]),
         "when": pd.to_datetime(["2016-01-02 10:11:12", "2016-01-02 00:00:00", None, None]),
         "n": pd.array([1, None, 3, 4], dtype="Int32"),
+        "utc": pd.to_datetime(["2016-01-02 10:11:12", None, None, None], utc=True),
     })
     target = tmp_path / "awkward.jsonl"
     assert write_frame(frame, target, "jsonl") == 4
@@ -194,6 +195,7 @@ def test_json_lines_writer_on_awkward_values(tmp_path: Path) -> None:
     assert [r["day"] for r in rows] == ["2016-01-02", None, "2016-12-31", "2017-01-01"]
     assert rows[0]["when"] == "2016-01-02T10:11:12" and rows[2]["when"] is None
     assert [r["n"] for r in rows] == [1, None, 3, 4]
+    assert [r["utc"] for r in rows] == ["2016-01-02T10:11:12+00:00", None, None, None]
 
 
 def test_a_missing_output_folder_is_an_error_unless_mkdirs(tmp_path: Path) -> None:
