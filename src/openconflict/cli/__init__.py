@@ -22,7 +22,7 @@ from openconflict import __version__
 from openconflict.cli import common
 from openconflict.cli.common import OpenConflictGroup, fast_exit
 
-__all__ = ["DEFERRED", "fast_exit", "main", "run"]
+__all__ = ["DEFERRED", "OPTIONAL", "fast_exit", "main", "run"]
 
 #: Verbs defined elsewhere, imported only when used (``cite`` pulls in the ledger): name -> (where, summary).
 #: The summary is what ``openconflict --help`` lists; a test keeps it equal to the command's own.
@@ -34,6 +34,12 @@ DEFERRED = {
                "Find places, actors and reports already known, before adding new ones."),
     "new": ("openconflict.curation.cli:new_command",
             "Append a row with its id and 'updated' filled in, and validate it at once."),
+}
+#: Verbs whose module may not be installed yet (another branch adds it); registered only when present.
+OPTIONAL = {
+    "report": ("openconflict.reporting.cli:report_command",
+               "Write a self-contained HTML report (charts, map, what changed) of release VERSION (default: "
+               "latest)."),
 }
 
 
@@ -87,6 +93,18 @@ def _register() -> None:
             main.add_command(command)
     for name, (target, summary) in DEFERRED.items():  # cite; lookup place|actor|source; new event|source|location
         main.add_command(Deferred(name, target, summary))
+    for name, (target, summary) in OPTIONAL.items():
+        if _present(target.split(":")[0]):
+            main.add_command(Deferred(name, target, summary))
+
+
+def _present(module: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is not None
+    except ImportError:
+        return False
 
 
 _register()
