@@ -281,3 +281,37 @@ def test_an_output_under_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     result = export(VERSION, "-o", str(tmp_path / "afile" / "e.csv"), "--mkdirs")
     assert result.exit_code == 1 and "is not a folder" in result.output
+
+
+def test_a_terminated_export_leaves_the_previous_file_and_no_temporary(tmp_path: Path) -> None:
+    """SIGTERM in the middle of writing (SYNTHETIC rows, enough to take seconds): nothing half-written stays."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "out.csv"
+    target.write_text("previous\n")
+    script = ("import sys, numpy as np, pandas as pd\n"
+              "from openconflict.cli import common\n"
+              "from openconflict.export import write_frame\n"
+              "common.exit_cleanly_on_sigterm()\n"
+              "n = 3_000_000\n"
+              "frame = pd.DataFrame({'event_id_cnty': np.char.add('SYN', np.arange(n).astype(str)), 'x': np.arange(n)})\n"
+              "write_frame(frame, sys.argv[1], 'csv', quiet=True)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(target)], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    temporaries: list[Path] = []
+    while time.monotonic() < deadline and not temporaries and proc.poll() is None:
+        temporaries = [p for p in tmp_path.iterdir() if p.name.startswith(".out.csv.")]
+        time.sleep(0.01)
+    assert temporaries, "the export finished before it could be interrupted; make it larger"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert target.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

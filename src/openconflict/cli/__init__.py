@@ -82,6 +82,7 @@ def main() -> None:
 def run() -> None:
     """Entry point of the ``openconflict`` command and ``python -m openconflict``."""
     common.FAST_EXIT = True
+    common.exit_cleanly_on_sigterm()
     common.run_quietly_on_closed_pipe(main)
 
 

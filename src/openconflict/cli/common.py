@@ -16,8 +16,8 @@ from typing import NoReturn
 
 import click
 
-__all__ = ["EXTRA_OF", "OpenConflictGroup", "echo_or_page", "fast_exit", "install_hint", "refused",
-           "require_extra", "run_quietly_on_closed_pipe"]
+__all__ = ["EXTRA_OF", "OpenConflictGroup", "echo_or_page", "exit_cleanly_on_sigterm", "fast_exit", "install_hint",
+           "refused", "require_extra", "run_quietly_on_closed_pipe"]
 
 #: Set by ``openconflict.cli.run`` (the console script); in-process uses of ``main`` keep normal exits.
 FAST_EXIT = False
@@ -52,6 +52,17 @@ class OpenConflictGroup(click.Group):
                 sys.exit(1)
             click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(1)
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (``kill``, a CI timeout, a container stop) into a normal exit with status 143, so every
+    ``finally`` runs: a half-written export's temporary file is removed and the previous file stays."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def run_quietly_on_closed_pipe(command: click.Command) -> None:
