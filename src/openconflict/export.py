@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -183,11 +186,13 @@ def write_frame(frame: Any, output: str | Path, fmt: str, *, version: str | None
     from openconflict.export_geo import GEO_FORMATS, replacing, write_geo
 
     if fmt in GEO_FORMATS:
-        return write_geo(frame, output, fmt)
+        with _status(frame, fmt, quiet):
+            return write_geo(frame, output, fmt)
     if fmt == "dta":
         from openconflict.stata import write_dta
 
-        return write_dta(_pandas(frame), output, version=version)
+        with _status(frame, fmt, quiet):
+            return write_dta(_pandas(frame), output, version=version)
     if fmt == "parquet":
         with replacing(output) as tmp:
             return _write_parquet(_arrow(frame), tmp, quiet)
@@ -198,6 +203,22 @@ def write_frame(frame: Any, output: str | Path, fmt: str, *, version: str | None
         return _write_text(df, stream or sys.stdout, fmt, quiet)
     with replacing(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         return _write_text(df, fh, fmt, quiet)
+
+
+@contextmanager
+def _status(frame: Any, fmt: str, quiet: bool) -> Iterator[None]:
+    """Staged status lines around a writer that reports no progress of its own (Stata, GDAL, map files):
+    on a terminal, for large frames, unless quiet."""
+    from openconflict.progress import is_terminal
+
+    rows = frame.num_rows if hasattr(frame, "num_rows") else len(frame)
+    show = not quiet and rows >= BIG_EXPORT and is_terminal(sys.stderr)
+    started = time.monotonic()
+    if show:
+        sys.stderr.write(f"export {fmt}: writing {rows:,} rows...\n")
+    yield
+    if show:
+        sys.stderr.write(f"export {fmt}: done in {time.monotonic() - started:.1f} s\n")
 
 
 def _bar(rows: int, fmt: str, quiet: bool) -> Any:

@@ -72,6 +72,15 @@ def test_a_large_export_draws_a_bar_on_a_terminal(fmt: str, tmp_path: Path) -> N
     assert target.stat().st_size > 0
 
 
+def test_a_large_stata_export_prints_staged_status_on_a_terminal(tmp_path: Path) -> None:
+    target = tmp_path / "synthetic.dta"
+    code, shown = _run_on_terminal([sys.executable, "-c", EXPORT, str(target), "dta", "loud"], tmp_path, _env())
+    assert code == 0, shown
+    assert "export dta: writing 150,000 rows..." in shown and "export dta: done in" in shown
+    code, shown = _run_on_terminal([sys.executable, "-c", EXPORT, str(target), "dta", "quiet"], tmp_path, _env())
+    assert code == 0 and shown == ""
+
+
 def test_quiet_and_pipes_draw_nothing(tmp_path: Path) -> None:
     code, shown = _run_on_terminal([sys.executable, "-c", EXPORT, str(tmp_path / "q.csv"), "csv", "quiet"],
                                    tmp_path, _env())
