@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "CurationError",
     "DownloadError",
+    "ExportError",
     "LedgerError",
     "LockTimeoutError",
     "MirrorNotConfiguredError",
@@ -80,3 +81,8 @@ class CurationError(OpenConflictError):
     """A curator tool was refused: nothing was written (a duplicate report, an unknown place, a used id)."""
 class ReportError(OpenConflictError):
     """A release report could not be made: the release folder lacks a file or column the report reads."""
+
+
+class ExportError(OpenConflictError, ValueError):
+    """An export cannot be written as asked (a missing output folder, a filter or format the table lacks);
+    nothing was written."""
