@@ -31,9 +31,12 @@ ACTORS = [
     ("Protesters (Syria)", "6", "SYR", "SYNTHETIC test registry entry for protesters."),
 ]
 LOCATIONS = [
-    ("SYR-synthetic-north", "Synthetic North", "Aleppo", "Azaz", "", "36.4000", "37.1000", "SYNTHETIC test coordinates"),
-    ("SYR-synthetic-west", "Synthetic West", "Idlib", "Idlib", "", "35.9000", "36.6000", "SYNTHETIC test coordinates"),
-    ("SYR-synthetic-south", "Synthetic South", "Dar'a", "Dar'a", "", "32.6000", "36.1000", "SYNTHETIC test coordinates"),
+    ("SYR-synthetic-north", "Synthetic North", "Aleppo", "A'zaz", "", "36.4000", "37.1000", "SYNTHETIC test coordinates",
+     "SY02", "SY0204", ""),
+    ("SYR-synthetic-west", "Synthetic West", "Idleb", "Idleb", "", "35.9000", "36.6000", "SYNTHETIC test coordinates",
+     "SY07", "SY0700", ""),
+    ("SYR-synthetic-south", "Synthetic South", "Dara", "Dar'a", "", "32.6000", "36.1000", "SYNTHETIC test coordinates",
+     "SY12", "SY1200", ""),
 ]
 SOURCES = [
     ("synthetic-a", "SYNTHETIC Wire", "SYNTHETIC report A", "https://example.invalid/a", "2016-03-01", "en", "International"),
@@ -45,8 +48,9 @@ KINDS = {
     "strike": dict(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
                    actor1="Synthetic Foreign Air Force", assoc_actor_1="Synthetic State Force"),
     "vac": dict(event_type="Violence against civilians", sub_event_type="Attack", actor1=ODD_ACTOR,
-                actor2="Civilians (Syria)", civilian_targeting="Civilians targeted"),
-    "protest": dict(event_type="Protests", sub_event_type="Peaceful protest", actor1="Protesters (Syria)"),
+                actor2="Civilians (Syria)", civilian_targeting="Civilian targeting"),
+    "protest": dict(event_type="Protests", sub_event_type="Peaceful protest", actor1="Protesters (Syria)",
+                    tags="crowd size=no report"),
 }
 
 
@@ -85,9 +89,11 @@ def write_csv(path: Path, header: list[str], rows: list[Any]) -> None:
 def write_tree(root: Path, rows: list[dict[str, str]], deletions: list[tuple[str, str, str]]) -> Path:
     if root.exists():
         shutil.rmtree(root)
-    write_csv(root / "actors.csv", ["actor", "actor_type", "country_iso3", "description"], ACTORS)
+    write_csv(root / "actors.csv", ["actor", "actor_type", "country_iso3", "description", "aliases"],
+              [(*a, "") for a in ACTORS])
     write_csv(root / "locations" / "SYR.csv", ["location_id", "location", "admin1", "admin2", "admin3", "latitude",
-                                               "longitude", "coordinate_source"], LOCATIONS)
+                                               "longitude", "coordinate_source", "admin1_pcode", "admin2_pcode",
+                                               "admin3_pcode"], LOCATIONS)
     write_csv(root / "sources.csv", ["source_id", "publisher", "title", "url", "published", "language",
                                      "source_scale"], SOURCES)
     write_csv(root / "deletions.csv", ["event_id", "deleted_in", "reason"], deletions)
