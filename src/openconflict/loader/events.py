@@ -100,7 +100,8 @@ def load_events(
       ("Civilian targeting", meaning True).
 
     ``columns`` selects columns (filters may use others). ``output``: "pandas" (typed: datetime64 dates,
-    nullable integers, vocabularies categorical over the values the frame holds), "arrow", "polars",
+    nullable integers, pandas' text dtype for all text, vocabularies included, so every group-by and
+    ``value_counts()`` shows only what exists under pandas 2 and 3 alike), "arrow", "polars",
     "duckdb" (a lazy relation), "dask" (a lazy dask DataFrame) or "geopandas" (a GeoDataFrame of points in
     WGS 84; needs the ``geo`` extra). ``inter_labels=True`` gives ``inter1``, ``inter2`` and ``interaction``
     as ACLED's current text labels ("State forces", "State forces-Rebel group", "Rebel group only"; no

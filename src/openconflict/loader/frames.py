@@ -1,7 +1,7 @@
 """Turning scanned Arrow tables into the frames researchers asked for, with the same types every time.
 
-Why one module: pandas output must have real types (datetime64 dates, categorical vocabularies over the
-values the frame holds, nullable integers) whichever file format or engine produced the rows, and the
+Why one module: pandas output must have real types (datetime64 dates, nullable integers, pandas' own text
+dtype for text and vocabularies alike) whichever file format or engine produced the rows, and the
 polars, DuckDB and Dask outputs must return exactly the rows the pandas output has. polars vocabularies are
 Enums over the release's whole category list (so filtered loads of one version concatenate; a polars
 group-by never invents empty groups).
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["OUTPUTS", "arrow_to_pandas", "categories", "check_output", "dask_events", "duckdb_relation",
-           "generic_pandas", "occurring_categories", "polars_events", "require", "text_dtype", "type_pandas"]
+           "generic_pandas", "polars_events", "require", "text_dtype", "type_pandas"]
 
 OUTPUTS: tuple[str, ...] = ("pandas", "arrow", "polars", "duckdb", "dask", "geopandas")
 _CATEGORIES: dict[str, dict[str, list[str]]] = {}
@@ -95,9 +95,11 @@ def text_dtype() -> Any:
 def type_pandas(df: pd.DataFrame) -> pd.DataFrame:
     """The one place pandas dtypes are decided, whatever the file format or engine.
 
-    Vocabulary columns are categorical over exactly the values the frame holds, sorted: a category that
-    occurs nowhere would make a multi-column ``groupby`` (``observed=False``, pandas 2's default) return every
-    combination of categories and ``value_counts()`` print zero rows for values the frame does not hold.
+    Vocabulary columns are text, like every other text column, not categorical: under pandas 2 a group-by
+    on a categorical column (``observed=False``, pandas 2's default) returns every combination of its
+    categories with the other keys, most of them empty, and ``value_counts()`` lists categories with zero
+    rows; even categories trimmed to the values present still combine into groups that do not exist. Text
+    gives only the groups that exist under every pandas version (``.astype("category")`` is one call away).
     """
     import pandas as pd
 
@@ -114,31 +116,23 @@ def type_pandas(df: pd.DataFrame) -> pd.DataFrame:
             df[col] = df[col].astype("Int64")
         elif kind == "float64" and str(dtype) != "float64":
             df[col] = df[col].astype("float64")
-        if col in VOCABULARY_COLUMNS:
-            df[col] = occurring_categories(df[col])
-        elif kind == "string" and dtype != text:
-            df[col] = df[col].astype(text)
+        elif (kind == "string" or col in VOCABULARY_COLUMNS) and dtype != text:
+            df[col] = _as_text(df[col], text)
     return df
 
 
-def occurring_categories(series: pd.Series) -> pd.Series:
-    """``series`` as a categorical whose categories are exactly its non-missing values, sorted."""
+def _as_text(series: pd.Series, text: Any) -> pd.Series:
     import pandas as pd
 
-    present = sorted(str(v) for v in pd.unique(series.dropna().astype(object)))
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype) and [str(c) for c in dtype.categories] == present:
-        return series
-    if isinstance(dtype, pd.CategoricalDtype):
-        return series.cat.remove_unused_categories().cat.reorder_categories(present)
-    return series.astype(pd.CategoricalDtype(present))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object).where(series.notna(), None)
+    return series.astype(text)
 
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow -> pandas with the typing done in Arrow, column by column, before the conversion.
 
-    Vocabulary columns become dictionary arrays over the values they hold, sorted (so pandas receives the
-    final categorical dtype and does no remapping), dates become timestamp[ns], and integer codes map to
+    Dictionary-encoded text becomes plain text, dates become timestamp[ns], and integer codes map to
     pandas' nullable integers; :func:`type_pandas` then finds nothing to change.
     """
     import pandas as pd
@@ -149,13 +143,8 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     for i, name in enumerate(table.column_names):
         typ = table.schema.field(i).type
         col = table.column(i)
-        if name in VOCABULARY_COLUMNS and pa.types.is_string(typ):
-            values = pc.unique(col).drop_null()
-            values = values.take(pc.sort_indices(values))
-            idx = pc.cast(pc.index_in(col, value_set=values), pa.int32())
-            chunks = [pa.DictionaryArray.from_arrays(c, values) for c in
-                      (idx.chunks if isinstance(idx, pa.ChunkedArray) else [idx])]
-            table = table.set_column(i, name, pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())))
+        if pa.types.is_dictionary(typ):
+            table = table.set_column(i, name, pc.cast(col, typ.value_type))
         elif types.get(name) == "date32" and pa.types.is_date(typ):
             table = table.set_column(i, name, pc.cast(col, pa.timestamp("ns")))
     mapping = {pa.int8(): pd.Int64Dtype(), pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),

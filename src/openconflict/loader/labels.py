@@ -62,6 +62,8 @@ def inter_labels(obj: Any = None, *, columns: Sequence[str] = LABELLED_COLUMNS) 
     if obj is None:
         return actor_type_labels()
     kind = _frame_kind(obj)
+    if kind not in ("pandas", "arrow", "polars"):
+        raise ArgumentTypeError(f"inter_labels() takes a pandas, pyarrow or polars frame, not {type(obj).__name__}")
     names = list(obj.column_names) if kind == "arrow" else [str(c) for c in obj.columns]
     todo = [c for c in columns if c in names]
     if kind == "pandas":
@@ -77,22 +79,22 @@ def inter_labels(obj: Any = None, *, columns: Sequence[str] = LABELLED_COLUMNS) 
             values = _python_labels(obj.column(c).to_pylist(), c)
             out = out.set_column(out.schema.get_field_index(c), c, pa.array(values, pa.string()))
         return out
-    if kind == "polars":
-        import polars as pl
+    import polars as pl
 
-        return obj.with_columns(pl.Series(c, _python_labels(obj[c].to_list(), c), dtype=pl.String) for c in todo)
-    raise ArgumentTypeError(f"inter_labels() takes a pandas, pyarrow or polars frame, not {type(obj).__name__}")
+    return obj.with_columns(pl.Series(c, _python_labels(obj[c].to_list(), c), dtype=pl.String) for c in todo)
 
 
 def label_sql(column: str, quoted: str) -> str:
     """A DuckDB expression giving ACLED's label of the code in ``quoted`` (an unknown code is an error)."""
-    whens = " ".join(f"WHEN {code} THEN '{label.replace(chr(39), chr(39) * 2)}'"
+    whens = " ".join(f"WHEN {quoted} = {code} THEN '{label.replace(chr(39), chr(39) * 2)}'"
                      for code, label in labels_for(column).items())
     message = f"'{column} code ' || CAST({quoted} AS VARCHAR) || ' has no ACLED label'"
     return f"CASE WHEN {quoted} IS NULL OR {quoted} = 0 THEN NULL {whens} ELSE error({message}) END"
 
 
 def _label(value: Any, column: str, mapping: dict[int, str], known: set[str]) -> str | None:
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()  # a numpy scalar: plain Python, so messages read 31 rather than np.int32(31)
     if value is None or value == 0 or value != value:  # missing, 0 (no second actor) or NaN
         return None
     if isinstance(value, str):
