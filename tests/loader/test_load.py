@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from loader_fixtures import VERSIONS, Releases
+from loader_fixtures import VERSIONS, Releases, ids
 from synthetic import ACTORS
 
 import openconflict
@@ -30,22 +30,6 @@ pytestmark = [
 ]
 
 LATEST = VERSIONS[-1]
-
-
-def ids(frame: Any) -> set[str]:
-    """event_id_cnty values of any output type."""
-    if isinstance(frame, pd.DataFrame):
-        return set(frame["event_id_cnty"])
-    if isinstance(frame, pa.Table):
-        return set(frame.column("event_id_cnty").to_pylist())
-    mod = type(frame).__module__.split(".")[0]
-    if mod == "polars":
-        return set(frame["event_id_cnty"].to_list())
-    if mod == "duckdb":
-        return {r[0] for r in frame.select("event_id_cnty").fetchall()}
-    if mod == "dask":
-        return set(frame.compute()["event_id_cnty"])
-    raise TypeError(type(frame))
 
 
 def expected(releases: Releases, version: str = LATEST, **f: Any) -> set[str]:

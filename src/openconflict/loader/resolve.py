@@ -23,7 +23,7 @@ from openconflict.loader.values import ASSOC_ACTORS, PRIMARY_ACTORS, Values
 __all__ = ["closest", "fold", "resolve_filters"]
 
 _SUGGESTIONS = 5
-_CUTOFF = 55.0
+_CUTOFF = 50.0
 
 
 def fold(text: str) -> str:
@@ -31,14 +31,24 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
+def _plain(text: str) -> str:
+    """For ranking suggestions only: case-folded, accents dropped, punctuation as spaces."""
+    from rapidfuzz import utils
+
+    decomposed = unicodedata.normalize("NFKD", fold(text))
+    return str(utils.default_process("".join(ch for ch in decomposed if not unicodedata.combining(ch))))
+
+
 def closest(value: str, choices: list[str], limit: int = _SUGGESTIONS) -> list[str]:
-    """The release's values nearest to ``value`` (case-insensitive), best first."""
-    from rapidfuzz import fuzz, process, utils
+    """The release's values nearest to ``value`` (case, accents and punctuation aside), best first.
 
-    def processor(s: str) -> str:
-        return str(utils.default_process(fold(s)))
+    The scorer is the plain edit-distance ratio: the "weighted" scorers favour any value that contains the
+    query's words, which ranks ``State forces-State forces`` above ``State forces-Rebel group`` for
+    ``State forces-Rebels``.
+    """
+    from rapidfuzz import fuzz, process
 
-    found = process.extract(value, choices, scorer=fuzz.WRatio, processor=processor, limit=limit,
+    found = process.extract(value, choices, scorer=fuzz.ratio, processor=_plain, limit=limit,
                             score_cutoff=_CUTOFF)
     return [str(choice) for choice, _, _ in found]
 
