@@ -244,3 +244,26 @@ def test_the_filter_names_the_cli_can_introspect() -> None:
     assert set(L.FILTERS) <= set(params)
     assert L.ACTOR_ROLES == ("primary", "any") and params["actor_role"].default == "primary"
     assert {a for a, _ in ACTORS} >= {"Synthetic Rebels"}
+
+
+def test_distinct_values_are_read_once_per_file_and_kept_in_the_cache(
+        isolated_env: Path, monkeypatch: pytest.MonkeyPatch, rows: list[dict[str, Any]]) -> None:
+    from openconflict.loader import values
+
+    monkeypatch.setattr(values, "_MEMO", {})
+    want = ids(L.load_events(admin1="hamah", output="arrow"))
+    saved = list((isolated_env / ".derived").glob("values-*-admin1.json"))
+    assert len(saved) == 1
+    monkeypatch.setattr(values, "_MEMO", {})  # a new process: only the cache remembers
+
+    def no_read(self: Any, column: str) -> list[Any]:
+        raise AssertionError(f"{column} read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(values.Values, "_read", no_read)
+        assert ids(L.load_events(admin1="HAMAH", output="arrow")) == want
+    # A damaged or foreign facts file is not believed: the column is read again.
+    for junk in ('{"sha256": "0", "column": "admin1", "values": ["Elsewhere"]}', "not json", '{"values": [1]}'):
+        saved[0].write_text(junk, encoding="utf-8")
+        monkeypatch.setattr(values, "_MEMO", {})
+        assert ids(L.load_events(admin1="Hamah", output="arrow")) == want == naive(rows, admin1="Hamah")
