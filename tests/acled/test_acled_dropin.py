@@ -79,7 +79,7 @@ def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for n in range(500, 504):  # external forces against civilians: ACLED's exception to code order
         row = event("SYR", n)
         row.update(event_type="Violence against civilians", sub_event_type="Attack", actor1="Synthetic Coalition Forces",
-                   actor2="Civilians (Synthetic)", civilian_targeting=TARGETED)
+                   actor2="Civilians (Synthetic)", civilian_targeting=TARGETED, tags="")
         tree.events[row["event_id"]] = row
     tree.write()
     path = tree.root / "locations" / "SYR.csv"
