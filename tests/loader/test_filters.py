@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from loader_fixtures import ids
 from synthetic import ACTORS, Tree, _ledger_shim
 
@@ -267,3 +269,25 @@ def test_distinct_values_are_read_once_per_file_and_kept_in_the_cache(
         saved[0].write_text(junk, encoding="utf-8")
         monkeypatch.setattr(values, "_MEMO", {})
         assert ids(L.load_events(admin1="Hamah", output="arrow")) == want == naive(rows, admin1="Hamah")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.text(max_size=24), st.sampled_from([n for _, n, _ in NAMES] + ["HAMAH", " hamah", "ḩalab"])),
+       column=st.sampled_from(["admin1", "location", "country", "actor"]))
+def test_any_text_either_matches_its_folded_equals_or_says_so(rows: list[dict[str, Any]], value: str,
+                                                               column: str) -> None:
+    """Whatever text is asked for, the answer is never an empty frame without a word: either every returned
+    row holds the value up to case and Unicode form, or ArgumentError explains."""
+    from openconflict.loader.resolve import fold
+
+    def holds(r: dict[str, Any]) -> bool:
+        cells = [r["actor1"], r["actor2"]] if column == "actor" else [r[column]]
+        return any(c is not None and fold(c) == fold(value) for c in cells)
+
+    try:
+        got = ids(L.load_events(output="arrow", **{column: value}))
+    except openconflict.ArgumentError as exc:
+        assert str(exc)
+        assert not value.strip() or not any(holds(r) for r in rows)
+        return
+    assert got and got == {r["event_id_cnty"] for r in rows if holds(r)}
