@@ -12,7 +12,8 @@
 - :mod:`.settings` where things are and how long to wait (from :mod:`openconflict.config`).
 
 The loader imports only the leaves (errors, config, versions, files), the schema and the ledger, never the
-build side; pandas and pyarrow are imported inside functions.
+build side (and, for ``output="geopandas"`` only, the map exporter ``openconflict.export_geo``, which imports
+nothing of ours); pandas and pyarrow are imported inside functions.
 """
 
 from __future__ import annotations
