@@ -30,7 +30,7 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("fatalities", "int32"), ("tags", "string"), ("timestamp", "int64"), ("iso3", "string"),
     ("location_id", "string"), ("source_ids", "string"), ("source_urls", "string"),
 )
-#: Columns whose values come from a vocabulary: categorical in pandas, Enum in polars.
+#: Columns whose values come from a vocabulary: Enum in polars (pandas output keeps them as text, see frames).
 VOCABULARY_COLUMNS: tuple[str, ...] = (
     "disorder_type", "event_type", "sub_event_type", "civilian_targeting", "region", "country", "iso3",
     "source_scale",
