@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openconflict.schema import load_schema
+
 SYNTHETIC = "SYNTHETIC TEST ROW"
+_SCHEMA = load_schema()
+#: The curated vocabulary's own wording of the civilian-targeting flag and of the local scale, so these trees
+#: stay valid when the vocabulary follows ACLED's ("Civilian targeting", "Local partner").
+TARGETED = _SCHEMA.field("curated", "events", "civilian_targeting")["constraints"]["enum"][0]
+LOCAL = next(s for s in _SCHEMA.source_scales if s.startswith("Local"))
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                 "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
                 "civilian_targeting", "source_ids", "notes", "tags", "updated"]
@@ -39,13 +46,13 @@ KINDS = {
     "protest": ("Protests", "Peaceful protest", "Protesters (Synthetic)", "", ""),
     "riot": ("Riots", "Violent demonstration", "Rioters (Synthetic)", "", ""),
     "vac": ("Violence against civilians", "Attack", "Synthetic Clan Militia", "Civilians (Synthetic)",
-            "Civilian targeting"),
+            TARGETED),
     "strike": ("Explosions/Remote violence", "Air/drone strike", "Synthetic Coalition Forces", "Synthetic Rebels",
                ""),
 }
 KIND_ORDER = ["clash", "protest", "riot", "vac", "strike"]
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
-SCALES = ["Local partner", "National", "International"]
+SCALES = [LOCAL, "National", "International"]
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
