@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from openconflict.errors import LedgerError
-from openconflict.ledger import check_published, dumps, migrate_v1, parse_ledger, read_ledger
+from openconflict.ledger import Ledger, check_published, dumps, migrate_v1, parse_ledger, read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "build" / "releases" / "registry.json"
@@ -16,15 +16,20 @@ V1 = Path(__file__).resolve().parent / "data" / "registry-v1.json"
 
 
 def test_migration_of_the_v1_copy_is_the_committed_ledger_byte_for_byte() -> None:
+    """The migrated registry is exactly the start of the committed ledger (later releases append to it)."""
     migrated = parse_ledger(migrate_v1(json.loads(V1.read_text(encoding="utf-8"))), "<migrated>")
-    assert dumps(migrated).encode("utf-8") == COMMITTED.read_bytes()
+    committed = read_ledger(COMMITTED)
+    assert committed.entries[:len(migrated.entries)] == migrated.entries
+    prefix = Ledger(committed.entries[:len(migrated.entries)], "<prefix>")
+    assert dumps(migrated).encode("utf-8") == dumps(prefix).encode("utf-8")
+    assert committed.entries[len(migrated.entries)].previous == migrated.head  # the chain goes on from it
 
 
 def test_migration_keeps_every_file_hash_and_size() -> None:
     v1 = json.loads(V1.read_text(encoding="utf-8"))
     ledger = read_ledger(COMMITTED)
-    assert ledger.versions == [r["version"] for r in v1["releases"]] == ["0.1.0", "1.0.0", "1.0.1"]
-    for old, new in zip(v1["releases"], ledger.entries, strict=True):
+    assert ledger.versions[:3] == [r["version"] for r in v1["releases"]] == ["0.1.0", "1.0.0", "1.0.1"]
+    for old, new in zip(v1["releases"], ledger.entries[:3], strict=True):
         assert (old["date"], old["events"]) == (new.date, new.events)
         assert {p: (f["bytes"], f["sha256"]) for p, f in old["files"].items()} == \
             {p: (f.bytes, f.sha256) for p, f in new.files.items()}

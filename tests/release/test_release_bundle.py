@@ -23,11 +23,13 @@ def test_choose_bundled_reads_the_committed_ledger() -> None:
     h = hook()
     entries = h.read_ledger_entries(COMMITTED_RELEASES / "registry.json")
     sizes = [h.release_size(e) for e in entries]
-    assert [e["version"] for e in h.choose_bundled(entries)] == ["0.1.0", "1.0.0", "1.0.1"]
+    versions = [e["version"] for e in entries]
+    assert versions[:4] == ["0.1.0", "1.0.0", "1.0.1", "2.0.0"]
+    assert [e["version"] for e in h.choose_bundled(entries)] == versions  # all of them fit under 20 MB
     # Newest first while the total stays under the limit; the latest always.
-    assert [e["version"] for e in h.choose_bundled(entries, sizes[-1] + sizes[-2])] == ["1.0.0", "1.0.1"]
-    assert [e["version"] for e in h.choose_bundled(entries, sizes[-1] + sizes[-2] - 1)] == ["1.0.1"]
-    assert [e["version"] for e in h.choose_bundled(entries, 1)] == ["1.0.1"]
+    assert [e["version"] for e in h.choose_bundled(entries, sizes[-1] + sizes[-2])] == versions[-2:]
+    assert [e["version"] for e in h.choose_bundled(entries, sizes[-1] + sizes[-2] - 1)] == versions[-1:]
+    assert [e["version"] for e in h.choose_bundled(entries, 1)] == versions[-1:]
     assert h.choose_bundled([], 1) == []
 
 

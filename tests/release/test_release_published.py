@@ -1,4 +1,4 @@
-"""The three published releases keep every byte, verify, and 1.0.1 is rebuilt identically by the new writer."""
+"""The published releases keep every byte, verify, and 1.0.1 is rebuilt identically by the new writer."""
 
 from __future__ import annotations
 
@@ -15,26 +15,32 @@ from openconflict.release import build_release, verify_releases
 
 
 def test_committed_releases_verify() -> None:
-    assert read_ledger(COMMITTED_RELEASES / "registry.json").versions == ["0.1.0", "1.0.0", "1.0.1"]
+    versions = read_ledger(COMMITTED_RELEASES / "registry.json").versions
+    assert versions[:4] == ["0.1.0", "1.0.0", "1.0.1", "2.0.0"]
     assert verify_releases(COMMITTED_RELEASES) == []
     out = subprocess.run([sys.executable, "-m", "openconflict", "verify"], capture_output=True, text=True,
                          cwd=REPO, timeout=300)
-    assert out.returncode == 0 and "3 release(s) verified" in out.stdout, out.stdout + out.stderr
+    assert out.returncode == 0 and f"{len(versions)} release(s) verified" in out.stdout, out.stdout + out.stderr
 
 
-def test_rebuilding_1_0_1_gives_the_committed_bytes_and_ledger(tmp_path: Path) -> None:
-    t = committed_copy(tmp_path / "repo", upto="1.0.0")
-    full = committed_copy(tmp_path / "full")
+def test_rebuilding_the_latest_release_gives_the_committed_bytes_and_ledger(tmp_path: Path) -> None:
+    """Same inputs, same bytes: the latest release, rebuilt from datasets/ on top of its predecessor."""
+    ledger = read_ledger(COMMITTED_RELEASES / "registry.json")
+    latest = ledger.latest
+    previous = ledger.previous_of(latest.version)
+    assert previous is not None
+    full = committed_copy(tmp_path / "full", upto=latest.version)
     try:
-        probe = build_release(REPO / "datasets", "1.1.0", date="2026-11-24", releases_dir=full.releases,
+        probe = build_release(REPO / "datasets", None, date=latest.date, releases_dir=full.releases,
                               dist_dir=None, dry_run=True)
         unchanged = bool(probe.unchanged)
-    except BuildError:  # e.g. a report published after 1.0.1's date: the data moved on
+    except BuildError:  # e.g. a report published after the latest release's date: the data moved on
         unchanged = False
     if not unchanged:
-        pytest.skip("datasets/ changed since 1.0.1, so 1.0.1 cannot be rebuilt from them")
-    result = build_release(REPO / "datasets", "1.0.1", date="2026-11-24", releases_dir=t.releases,
+        pytest.skip(f"datasets/ changed since {latest.version}, so it cannot be rebuilt from them")
+    t = committed_copy(tmp_path / "repo", upto=previous.version)
+    result = build_release(REPO / "datasets", latest.version, date=latest.date, releases_dir=t.releases,
                            dist_dir=t.dist)
-    assert result.previous == "1.0.0"
-    assert snapshot(t.releases / "1.0.1") == snapshot(COMMITTED_RELEASES / "1.0.1")
+    assert result.previous == previous.version
+    assert snapshot(t.releases / latest.version) == snapshot(COMMITTED_RELEASES / latest.version)
     assert (t.releases / "registry.json").read_bytes() == (COMMITTED_RELEASES / "registry.json").read_bytes()

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from report_fixtures import RELEASES, Page
 
+from openconflict.ledger import read_ledger
 from openconflict.reporting.cli import report_command
 
 
@@ -21,7 +22,9 @@ def test_latest_by_default_with_its_predecessor(tmp_path: Path) -> None:
     code, out = run("--releases", str(RELEASES), "-o", str(tmp_path))
     assert code == 0, out
     page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
-    assert "1.0.0 → 1.0.1" in page.text_by_id["version-rule"]
+    ledger = read_ledger(RELEASES / "registry.json")
+    previous = ledger.previous_of(ledger.latest.version)
+    assert f"{previous.version} → {ledger.latest.version}" in page.text_by_id["version-rule"]
 
 
 def test_an_older_version_on_demand(tmp_path: Path) -> None:

@@ -59,10 +59,10 @@ def test_bibtex_shape() -> None:
 
 
 def test_apa_and_cff_shape() -> None:
-    apa = cite(None, "apa", releases=RELEASES)
+    apa = cite("1.0.1", "apa", releases=RELEASES)
     assert "OpenConflict contributors. (2026). OpenConflict: political violence and protest events " \
            "(Version 1.0.1) [Data set]." in apa
-    cff = yaml.safe_load(cite("latest", "cff", releases=RELEASES))
+    cff = yaml.safe_load(cite("1.0.1", "cff", releases=RELEASES))
     assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
     assert cff["version"] == "1.0.1" and str(cff["date-released"]) == "2026-11-24"
     sha = [i for i in cff["identifiers"] if i["type"] == "other"]
@@ -71,8 +71,8 @@ def test_apa_and_cff_shape() -> None:
 
 
 def test_version_spellings_and_unknown_versions() -> None:
-    assert cite("v1.0.1", "apa", releases=RELEASES) == cite(None, "apa", releases=RELEASES)
-    with pytest.raises(VersionNotFoundError, match=r"'9\.9\.9'.*known versions: 0\.1\.0, 1\.0\.0, 1\.0\.1"):
+    assert cite("v2.0.0", "apa", releases=RELEASES) == cite(None, "apa", releases=RELEASES)  # None: the latest
+    with pytest.raises(VersionNotFoundError, match=r"'9\.9\.9'.*known versions: 0\.1\.0, 1\.0\.0, 1\.0\.1, 2\.0\.0"):
         cite("9.9.9", releases=RELEASES)
     with pytest.raises(ValueError, match="format='ris'"):
         cite("1.0.1", "ris", releases=RELEASES)
@@ -92,7 +92,7 @@ def test_release_not_on_this_machine_uses_the_ledger(releases: Path) -> None:
     entry = read_ledger(releases / "registry.json").get("1.0.0")
     assert (c.version, c.date, c.sha256) == ("1.0.0", entry.date, entry.files["data/events.parquet"].sha256)
     assert c.title.startswith("OpenConflict")  # from the newest local release's CITATION.cff
-    for version in ("0.1.0", "1.0.1"):
+    for version in ("0.1.0", "1.0.1", "2.0.0"):
         (releases / version / "CITATION.cff").unlink()
     with pytest.raises(LedgerError, match="no CITATION.cff.*openconflict download 1.0.0"):
         cite("1.0.0", releases=releases)
@@ -100,7 +100,7 @@ def test_release_not_on_this_machine_uses_the_ledger(releases: Path) -> None:
 
 def test_doi_people_and_tex_escaping(releases: Path) -> None:
     """A new release written with the ledger's own writer, whose CITATION.cff has a DOI and people."""
-    folder = releases / "1.0.2"
+    folder = releases / "2.0.1"
     (folder / "data").mkdir(parents=True)
     shutil.copy(releases / "1.0.1/data/events.parquet", folder / "data/events.parquet")
     (folder / "CITATION.cff").write_text(
@@ -109,18 +109,18 @@ def test_doi_people_and_tex_escaping(releases: Path) -> None:
         "authors:\n  - family-names: M\u00fcller\n    given-names: Anna Maria\n"
         "  - family-names: Berg\n    given-names: Li\n    name-particle: van den\n"
         '  - name: "SYNTHETIC Lab"\n'
-        'version: "1.0.2"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n'
+        'version: "2.0.1"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n'
         "doi: 10.5281/zenodo.0000000\nrepository-code: https://example.invalid/synthetic\n", encoding="utf-8")
-    append_release(releases, "1.0.2", "2026-12-01", 198, folder_files(folder))
+    append_release(releases, "2.0.1", "2026-12-01", 198, folder_files(folder))
 
-    bib = cite("1.0.2", "bibtex", releases=releases)
+    bib = cite("2.0.1", "bibtex", releases=releases)
     assert r"SYNTHETIC events \& 100\% of\_them \{braced\}" in bib
     assert "author       = {M\u00fcller, Anna Maria and van den Berg, Li and {SYNTHETIC Lab}}" in bib
     assert "doi          = {10.5281/zenodo.0000000}" in bib and "month        = dec" in bib
-    apa = cite("1.0.2", "apa", releases=releases)
+    apa = cite("2.0.1", "apa", releases=releases)
     assert apa.startswith("M\u00fcller, A. M., van den Berg, L., & SYNTHETIC Lab. (2026). SYNTHETIC events")
     assert "https://doi.org/10.5281/zenodo.0000000" in apa
-    cff = yaml.safe_load(cite("1.0.2", "cff", releases=releases))
+    cff = yaml.safe_load(cite("2.0.1", "cff", releases=releases))
     assert cff["doi"] == "10.5281/zenodo.0000000" and cff["authors"][0]["family-names"] == "M\u00fcller"
 
 
