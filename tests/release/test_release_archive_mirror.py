@@ -184,7 +184,7 @@ publish_to_mirror(sys.argv[1], Path(sys.argv[2]), releases_dir=Path(sys.argv[3])
 
 
 @pytest.mark.parametrize(("function", "module"), [("_copy_release", "mirror.py"), ("fsync_tree", "guard.py"),
-                                                  ("write_extension", "ledger.py"), ("atomic_write", "files.py")])
+                                                  ("write_extension", "ledger/write.py"), ("atomic_write", "files.py")])
 def test_a_killed_publish_leaves_a_consistent_mirror_and_the_next_one_finishes(
         two: Tree, tmp_path: Path, function: str, module: str) -> None:
     mirror = tmp_path / "mirror"

@@ -111,8 +111,8 @@ build_release(Path(sys.argv[1]), sys.argv[2], date="2026-01-15", releases_dir=Pa
 
 #: Kill points through the whole publish step, in order (file suffix:function, or c:builtin).
 POINTS = [
-    "write.py:write_release_folder", "verify.py:verify_folder", "archive.py:write_zip", "guard.py:fsync_tree",
-    "guard.py:write_pending", "c:rename", "ledger.py:append_release", "ledger.py:dumps",
+    "release/write.py:write_release_folder", "verify.py:verify_folder", "archive.py:write_zip", "guard.py:fsync_tree",
+    "guard.py:write_pending", "c:rename", "ledger/write.py:append_release", "ledger/model.py:dumps",
     "guard.py:clear_pending", "publish.py:_finish_zip",
 ]
 
@@ -179,7 +179,7 @@ def test_a_build_killed_at_each_step_is_all_or_nothing(kill_setup: Callable[[str
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, (point, proc.stderr[-2000:])
     published = _after_kill(t, ledger_before)
-    expect_published = POINTS.index(point) >= POINTS.index("ledger.py:append_release")
+    expect_published = POINTS.index(point) >= POINTS.index("ledger/write.py:append_release")
     assert published == expect_published, point
     _recover_and_check(t, published, control)
 

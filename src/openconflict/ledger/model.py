@@ -1,25 +1,4 @@
-"""The release ledger (``registry.json``): the append-only record of every published release.
-
-Why a ledger: a cited version must be exactly what a researcher gets, forever. The ledger lists each
-release once, in publication order, with every file's size and sha256, and each entry carries the sha256 of
-the entry before it, so the whole history is a hash chain whose head (the digest of the last entry)
-identifies it. Nothing recomputes it from the disk: the release step appends one entry after the release
-folder is in place, every release-writing command checks the published folders against it, and a loader
-accepts a mirror's ledger only when it extends the one it already trusts entry for entry.
-
-This module owns the format (read, append, check, extend); nothing else writes ``registry.json``, test
-fixtures included. Standard library only, so ``import openconflict`` stays fast.
-
-Layout::
-
-    {"format": 2, "package": "openconflict-events", "releases": [
-        {"version": "0.1.0", "date": "2026-11-24", "events": 2,
-         "files": {"data/events.csv": {"bytes": 1691, "sha256": "b906..."}, ...}},
-        {"version": "1.0.0", ..., "previous": "<sha256 of the canonical JSON of the 0.1.0 entry>"}]}
-
-The canonical JSON of an entry is ``json.dumps(entry, sort_keys=True, separators=(",", ":"),
-ensure_ascii=False)`` encoded as UTF-8.
-"""
+"""The ledger's format: entries, the hash chain, parsing and the canonical bytes (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -28,35 +7,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from openconflict.errors import LedgerError, VersionNotFoundError
-from openconflict.files import atomic_write, sha256_file
 from openconflict.versions import Version, is_version
-
-__all__ = [
-    "FORMAT",
-    "LEDGER_FILE",
-    "PACKAGE",
-    "Entry",
-    "FileEntry",
-    "Ledger",
-    "append_release",
-    "canonical",
-    "check_extends",
-    "check_folder",
-    "check_published",
-    "dumps",
-    "empty",
-    "folder_files",
-    "migrate_v1",
-    "parse_ledger",
-    "read_ledger",
-    "write_extension",
-]
 
 LEDGER_FILE = "registry.json"
 FORMAT = 2
@@ -278,148 +235,3 @@ def read_ledger(path: str | os.PathLike[str]) -> Ledger:
     except json.JSONDecodeError as exc:
         raise LedgerError(f"{p} is not valid JSON: {exc}") from None
     return parse_ledger(data, str(p))
-
-
-# ----------------------------------------------------------------------------------------------- writing
-
-
-def append_release(releases_dir: str | os.PathLike[str], version: str, date: str, events: int,
-                   files: Mapping[str, FileEntry]) -> Ledger:
-    """Append one release to ``<releases_dir>/registry.json`` atomically and return the new ledger.
-
-    The caller must hold the build lock and must already have checked the published releases against the
-    ledger; this function re-reads the ledger, chains the entry to its head and refuses a version that is
-    not above the latest.
-    """
-    path = Path(releases_dir) / LEDGER_FILE
-    current = read_ledger(path) if path.exists() else empty(str(path))
-    if current.entries and Version.parse(version) <= Version.parse(current.latest.version):
-        raise LedgerError(f"cannot append {version}: the latest published release is {current.latest.version}")
-    entry = Entry(version, date, events, dict(sorted(files.items())), current.head)
-    new = Ledger((*current.entries, entry), str(path))
-    parse_ledger(new.to_json(), str(path))  # the appended ledger must read back as valid
-    atomic_write(path, dumps(new))
-    return new
-
-
-def write_extension(folder: str | os.PathLike[str], candidate: Ledger) -> Ledger:
-    """Write ``candidate`` as ``<folder>/registry.json`` (a mirror's) atomically, only if it extends the one there."""
-    path = Path(folder) / LEDGER_FILE
-    checked = parse_ledger(candidate.to_json(), str(path))
-    if path.exists() or path.is_symlink():
-        check_extends(read_ledger(path), checked)
-    atomic_write(path, dumps(checked))
-    return checked
-
-
-def migrate_v1(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Convert a format-1 registry (version-sorted, recomputed from disk) into a format-2 ledger.
-
-    Format 1 had no publication order; for the releases it held (0.1.0, 1.0.0, 1.0.1) version order is the
-    order in which they were published, as their dates and the git history show. Per-release total bytes are
-    dropped (they are derivable); everything else is kept exactly, and the entries are chained.
-    """
-    if data.get("format") != 1:
-        raise LedgerError(f"migrate_v1 expects a format-1 registry, got format {data.get('format')!r}")
-    entries: list[Entry] = []
-    items = sorted(data.get("releases", []), key=lambda r: Version.parse(r["version"]))
-    for item in items:
-        files = {p: FileEntry(p, int(f["bytes"]), str(f["sha256"])) for p, f in item["files"].items()}
-        entries.append(Entry(item["version"], item["date"], int(item["events"]), dict(sorted(files.items())),
-                             entries[-1].digest if entries else None))
-    ledger = Ledger(tuple(entries), "<migrated>")
-    return parse_ledger(ledger.to_json(), "<migrated>").to_json()
-
-
-# ----------------------------------------------------------------------------------------------- checking
-
-
-def folder_files(folder: Path) -> dict[str, FileEntry]:
-    """Every regular file under ``folder`` with its size and sha256 (what a new ledger entry records)."""
-    found: dict[str, FileEntry] = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            rel = p.relative_to(folder).as_posix()
-            found[rel] = FileEntry(rel, p.stat().st_size, sha256_file(p))
-    return found
-
-
-def check_folder(folder: Path, entry: Entry) -> list[str]:
-    """Every difference between a release folder on disk and its ledger entry, each naming the file.
-
-    A missing, extra, resized or re-hashed file, a link, or anything that is not a regular file is a
-    difference. Hashes use the memo of :func:`openconflict.files.sha256_file`, so checking twice in one
-    process reads each unchanged file once.
-    """
-    name = entry.version
-    if folder.is_symlink() or not folder.is_dir():
-        return [f"{name}: the release folder {folder} is missing or not a folder"]
-    problems: list[str] = []
-    seen: set[str] = set()
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_symlink():
-            problems.append(f"{name}/{rel}: is a link; a release holds only regular files")
-            continue
-        if p.is_dir():
-            continue
-        seen.add(rel)
-        expected = entry.files.get(rel)
-        if expected is None:
-            problems.append(f"{name}/{rel}: extra file, not in the ledger")
-            continue
-        if not p.is_file():
-            problems.append(f"{name}/{rel}: not a regular file")
-            continue
-        size = p.stat().st_size
-        actual = sha256_file(p)
-        if size != expected.bytes:
-            problems.append(f"{name}/{rel}: {size} bytes, sha256 {actual}; the ledger says {expected.bytes} bytes, "
-                            f"sha256 {expected.sha256}")
-        elif actual != expected.sha256:
-            problems.append(f"{name}/{rel}: sha256 {actual}, the ledger says {expected.sha256}")
-    for rel in sorted(set(entry.files) - seen):
-        problems.append(f"{name}/{rel}: missing (the ledger lists it)")
-    return problems
-
-
-def check_published(releases_dir: str | os.PathLike[str], ledger: Ledger | None = None,
-                    versions: Iterable[str] | None = None) -> list[str]:
-    """Every difference between the published release folders and the ledger.
-
-    Checks each listed release (or only ``versions``) file by file, and reports version-named folders that
-    the ledger does not list. Temporary folders of the release step (names starting with '.') are not
-    releases and are ignored here.
-    """
-    root = Path(releases_dir)
-    if ledger is None:
-        ledger = read_ledger(root / LEDGER_FILE)
-    wanted = set(versions) if versions is not None else None
-    problems: list[str] = []
-    for entry in ledger.entries:
-        if wanted is None or entry.version in wanted:
-            problems += check_folder(root / entry.version, entry)
-    if wanted is None and root.is_dir():
-        for p in sorted(root.iterdir()):
-            if not p.name.startswith(".") and p.name not in ledger and is_version(p.name):
-                problems.append(f"{p.name}: a release folder that the ledger does not list")
-    return problems
-
-
-def check_extends(trusted: Ledger, candidate: Ledger) -> None:
-    """Refuse ``candidate`` unless it holds every entry of ``trusted``, identical and in the same place.
-
-    The chain and version order of ``candidate`` were already checked when it was parsed; here a rewritten,
-    dropped or reordered known release is named with both digests.
-    """
-    for i, known in enumerate(trusted.entries):
-        if i >= len(candidate.entries):
-            raise LedgerError(f"the ledger at {candidate.origin} drops release {known.version} (digest "
-                              f"{known.digest}) that the trusted ledger at {trusted.origin} lists; refused")
-        other = candidate.entries[i]
-        if other.version != known.version or other.digest != known.digest:
-            raise LedgerError(
-                f"the ledger at {candidate.origin} rewrites release history at position {i + 1}: the trusted "
-                f"ledger has {known.version} with digest {known.digest}, the other has {other.version} with "
-                f"digest {other.digest}; refused"
-            )
