@@ -41,8 +41,9 @@ def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[i
         try:
             if name == "validate":
                 r = bench_validate.run(n, work, repeats=1 if quick else 3, seed=seed,
-                                       fl_slice=min(n, 5_000 if quick else bench_validate.FRICTIONLESS_SLICE),
-                                       js_slice=min(n, 2_000 if quick else bench_validate.JSONSCHEMA_SLICE))
+                                       fl_slice=min(n, 5_000) if quick else None, fl_runs=1 if quick else 5,
+                                       js_slice=min(n, 2_000 if quick else bench_validate.JSONSCHEMA_SLICE),
+                                       rs_slice=min(n, 5_000 if quick else bench_validate.JSONSCHEMA_RS_SLICE))
             elif name == "build":
                 sizes = build_sizes or ([n] if quick else sorted({100_000, n, 3 * n}))
                 r = bench_build.run(n, work, sizes=sizes, seed=seed)

@@ -73,11 +73,15 @@ def test_injected_errors_cover_every_rule_and_are_caught(tmp_path: Path) -> None
 
 
 def test_validate_benchmark(work: Path) -> None:
-    result = bench_validate.run(N, work, repeats=1, fl_slice=2_000, js_slice=500)
+    result = bench_validate.run(N, work, repeats=1, fl_slice=2_000, js_slice=500, rs_slice=1_000, fl_runs=2)
     assert result.skipped is None
     cases = [t.case for t in result.timings]
     assert any("CLI" in c for c in cases) and any("frictionless" in c for c in cases)
-    assert any("jsonschema" in c for c in cases)
+    assert any(c.startswith("jsonschema (pure Python)") for c in cases)
+    assert any(c.startswith("jsonschema-rs") for c in cases)
+    floors = [t for t in result.timings if "parse floor" in t.case]
+    assert len(floors) == 2 and all(t.rows > N for t in floors)  # events plus registries
+    assert len(result.extra["ratios"]["frictionless / openconflict CLI, per run"]) == 2
     assert all(t.median_s > 0 for t in result.timings)
     det = result.extra["detection"]
     assert det["caught"]["openconflict"] == det["injected"] > 40
