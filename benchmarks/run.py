@@ -32,7 +32,7 @@ ALL = ("validate", "build", "load", "import")
 
 
 def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[int] | None = None,
-            work: Path = WORK, seed: int = 0) -> list[BenchResult]:
+            work: Path = WORK, seed: int = 0, huge: bool = False, repeats: int = 3) -> list[BenchResult]:
     """Run the chosen benchmarks; a failing benchmark is recorded as skipped with its error, never fatal."""
     work.mkdir(parents=True, exist_ok=True)
     results: list[BenchResult] = []
@@ -45,10 +45,13 @@ def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[i
                                        js_slice=min(n, 2_000 if quick else bench_validate.JSONSCHEMA_SLICE),
                                        rs_slice=min(n, 5_000 if quick else bench_validate.JSONSCHEMA_RS_SLICE))
             elif name == "build":
-                sizes = build_sizes or ([n] if quick else sorted({100_000, n, 3 * n}))
-                r = bench_build.run(n, work, sizes=sizes, seed=seed)
+                sizes = build_sizes or ([n] if quick else sorted({100_000, n}))
+                later = [n] if quick else sorted({100_000, n} | ({3 * n, 10 * n} if huge else set()))
+                r = bench_build.run(n, work, sizes=sizes, seed=seed, repeats=1 if quick else repeats,
+                                    later_sizes=later, earlier=2 if quick else 5)
             elif name == "load":
-                r = bench_load.run(n, work, repeats=5 if quick else 15, csv_repeats=1 if quick else 3, seed=seed)
+                r = bench_load.run(n, work, repeats=5 if quick else 15, csv_repeats=1 if quick else 3, seed=seed,
+                                   cold_repeats=1 if quick else repeats, shape_repeats=2 if quick else 7)
             elif name == "import":
                 r = bench_import.run(n, work, repeats=3 if quick else 11)
             else:
@@ -132,7 +135,8 @@ def update_readme(results: list[BenchResult], meta: dict[str, object], readme: P
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     body = (f"Measured {meta.get('when', '?')} with `{meta.get('command', '?')}` "
-            f"(Python {meta.get('python', '?')}, {meta.get('cpus', '?')} CPUs, shared machine).\n"
+            f"(Python {meta.get('python', '?')}, {meta.get('cpus', '?')} CPUs, shared machine; "
+            f"load average at the end {meta.get('load_average_at_end', '?')}).\n"
             + render(results, markdown=True))
     readme.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")
 
@@ -144,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="N = 10,000 and one repeat: a smoke run")
     parser.add_argument("--build-sizes", default="", help="comma-separated sizes for the build benchmark")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--huge", action="store_true",
+                        help="also the later-release build series at 3N and 10N (10M: ~30 min, tens of GB of disk)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case for the medians (cold loads, builds)")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--work", type=Path, default=WORK, help="cache of generated trees and releases")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -163,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     sizes = [int(s) for s in args.build_sizes.split(",") if s.strip()] or None
     t0 = time.perf_counter()
-    results = run_all(n, only, quick=args.quick, build_sizes=sizes, work=args.work, seed=args.seed)
+    results = run_all(n, only, quick=args.quick, build_sizes=sizes, work=args.work, seed=args.seed, huge=args.huge,
+                      repeats=args.repeats)
     meta = {"when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "n": n, "quick": args.quick,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "seconds": round(time.perf_counter() - t0, 1), "command": " ".join(sys.argv)}
     write_json(results, args.json, meta)

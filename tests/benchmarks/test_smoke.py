@@ -92,10 +92,13 @@ def test_validate_benchmark(work: Path) -> None:
 
 @pytest.mark.skipif(not _has_module("openconflict.release"), reason="the build is not available yet")
 def test_build_benchmark(work: Path) -> None:
-    result = bench_build.run(N, work, sizes=[N])
+    result = bench_build.run(N, work, sizes=[N], later_sizes=[N], earlier=2)
     assert result.skipped is None, result.skipped
-    (timing,) = result.timings
+    timing = result.timings[0]
     assert timing.rows == N and timing.peak_mb and timing.peak_mb > 0
+    assert [t.case for t in result.timings[1:]] == [f"first release (of the series), {N:,} events",
+                                                    f"later release, 1 earlier present, {N:,} events",
+                                                    f"later release, 2 earlier present, {N:,} events"]
     files = result.extra[f"release_{N}"]["files"]
     assert "data/events.parquet" in files and "data/events.csv" in files and "datapackage.json" in files
     assert result.extra[f"release_{N}"]["zip_bytes"] > 0
@@ -104,7 +107,9 @@ def test_build_benchmark(work: Path) -> None:
 @pytest.mark.skipif(not (_has_module("openconflict.release") and _has_module("openconflict.loader")),
                     reason="the build or the loader is not available yet")
 def test_load_benchmark(work: Path) -> None:
-    result = bench_load.run(N, work, repeats=2, csv_repeats=1)
+    result = bench_load.run(N, work, repeats=2, csv_repeats=1, cold_repeats=1, shape_repeats=1)
+    assert result.extra["shape_rows_agree"]
+    assert sum(t.case.startswith("cold: ") for t in result.timings) == 1 + 4 * 8
     assert result.skipped is None, result.skipped
     assert result.extra["row_counts_agree"], result.extra["row_counts"]
     assert {t.case for t in result.timings} >= {"openconflict.load_events (pandas)", "pandas.read_csv + filter"}
