@@ -1,6 +1,6 @@
 """Run every benchmark and print one table: medians, ratios against the baselines, targets met or missed.
 
-    python benchmarks/run.py [--n 1000000] [--only validate,build,load,import] [--quick]
+    python benchmarks/run.py [--n 1000000] [--only validate,build,diff,load,import] [--quick] [--huge]
                              [--build-sizes 100000,1000000,3000000] [--json PATH] [--markdown]
     python benchmarks/run.py --render benchmarks/results/latest.json --markdown   # re-print a saved run
 
@@ -25,10 +25,10 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_build, bench_import, bench_load, bench_validate  # noqa: E402
+from benchmarks import bench_build, bench_diff, bench_import, bench_load, bench_validate  # noqa: E402
 from benchmarks.common import RESULTS, WORK, BenchResult, read_json, write_json  # noqa: E402
 
-ALL = ("validate", "build", "load", "import")
+ALL = ("validate", "build", "diff", "load", "import")
 
 
 def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[int] | None = None,
@@ -52,6 +52,11 @@ def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[i
             elif name == "load":
                 r = bench_load.run(n, work, repeats=5 if quick else 15, csv_repeats=1 if quick else 3, seed=seed,
                                    cold_repeats=1 if quick else repeats, shape_repeats=2 if quick else 7)
+            elif name == "diff":
+                parquet = bench_build.release_dirs(work, n)[0] / bench_build.VERSION / "data" / "events.parquet"
+                if not parquet.exists():
+                    bench_build.build_once(work, n, seed)
+                r = bench_diff.run(n, parquet, repeats=1 if quick else repeats)
             elif name == "import":
                 r = bench_import.run(n, work, repeats=3 if quick else 11)
             else:
@@ -83,6 +88,8 @@ def render(results: list[BenchResult], markdown: bool = False) -> str:
             ours = next((t.median_s for t in r.timings if "CLI" in t.case), ours)
         if r.name == "import":
             ours = next((t.median_s for t in r.timings if "openconflict" in t.case), ours)
+        if r.name == "load":  # ratios by shape against the best peer are in the targets table
+            ours = None
         rows = [("case", "median", "runs", "vs ours", "note")]
         for t in r.timings:
             ratio = f"{t.median_s / ours:.1f}x" if ours and r.name != "build" else ""

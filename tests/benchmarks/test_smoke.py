@@ -129,3 +129,15 @@ def test_runner_writes_json_and_table(work: Path, tmp_path: Path, capsys: pytest
     assert data["meta"]["n"] == N and data["results"][0]["name"] == "import"
     printed = capsys.readouterr().out
     assert "import openconflict" in printed and "MET" in printed
+
+
+@pytest.mark.skipif(not _has_module("openconflict.release"), reason="the build is not available yet")
+def test_diff_benchmark(work: Path) -> None:
+    from benchmarks import bench_diff
+
+    parquet = bench_build.release_dirs(work, N)[0] / bench_build.VERSION / "data" / "events.parquet"
+    if not parquet.exists():
+        bench_build.build_once(work, N)
+    result = bench_diff.run(N, parquet, repeats=1)
+    assert result.extra["same_changes"] is True
+    assert "added" in result.timings[0].note and result.timings[0].rows == N
