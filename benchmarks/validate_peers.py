@@ -43,18 +43,20 @@ print(rows)
 """
 
 
-def parse_floor(root: Path, repeats: int) -> dict[str, Any]:
-    """Wall seconds (from outside a fresh process) of pyarrow parsing every CSV of ``root``, both ways."""
+def floor_once(root: Path, mode: str) -> tuple[float, int]:
+    """One fresh process parsing every CSV of ``root`` ("infer" or "strings"): (wall s, rows)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-c", _FLOOR, str(root), mode], capture_output=True, text=True, check=True)
+    return round(time.perf_counter() - t0, 4), int(proc.stdout.strip())
+
+
+def parse_floor(root: Path, repeats: int, modes: tuple[str, ...] = ("infer", "strings")) -> dict[str, Any]:
+    """Median wall seconds (from outside a fresh process) of pyarrow parsing every CSV of ``root``."""
     out: dict[str, Any] = {}
-    for mode in ("infer", "strings"):
-        walls = []
-        rows = 0
-        for _ in range(max(1, repeats)):
-            t0 = time.perf_counter()
-            proc = subprocess.run([PYTHON, "-c", _FLOOR, str(root), mode], capture_output=True, text=True, check=True)
-            walls.append(round(time.perf_counter() - t0, 4))
-            rows = int(proc.stdout.strip())
-        out[mode] = {"median": statistics.median(walls), "runs": walls, "rows": rows}
+    for mode in modes:
+        runs = [floor_once(root, mode) for _ in range(max(1, repeats))]
+        walls = [w for w, _ in runs]
+        out[mode] = {"median": statistics.median(walls), "runs": walls, "rows": runs[-1][1]}
     return out
 
 
