@@ -63,11 +63,14 @@ YEARS = 10
 DAYS = 28  # every month has at least 28 days, so (day, place) slots are the same size for every file
 EVENT_TYPE_P = {"Battles": 0.25, "Protests": 0.20, "Riots": 0.08, "Explosions/Remote violence": 0.17,
                 "Violence against civilians": 0.15, "Strategic developments": 0.15}
-SCALES = ["Local", "Subnational", "National", "Regional", "International", "New media", "National-International"]
-TARGETED = "Civilians targeted"
+#: The version the benchmarks publish the synthetic tree as; its tombstones say they were deleted in it.
+FIRST_RELEASE = "1.0.0"
+SCALES = ["Local partner", "Subnational", "National", "Regional", "International", "New media",
+          "National-International"]
+TARGETED = "Civilian targeting"
 #: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
 #: Part of the cache key of generated trees: bump it whenever the generator's output changes.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
 
 
@@ -144,6 +147,25 @@ def _write(table: pa.Table, path: Path) -> None:
         fh.write((",".join(table.column_names) + "\n").encode())
         if table.num_rows:
             pacsv.write_csv(table, fh, WRITE)
+
+
+def _admin_columns(schema: Schema, iso: str, n: int) -> dict[str, pa.Array]:
+    """Admin names (and P-codes) for ``n`` synthetic places of ``iso``.
+
+    A country with a crosswalk under ``schema/crosswalk/`` gets its real districts, cycled, with their
+    governorates, so the places pass the crosswalk rules; any other country gets synthetic names.
+    """
+    iso2 = schema.countries[iso].iso2
+    districts = [u for u in schema.admin_units.values() if u.level == 2 and u.pcode.startswith(iso2)]
+    if not districts:
+        return {"admin1": _strings([f"Synthetic Province {p % 12 + 1}" for p in range(n)]),
+                "admin2": _strings([f"Synthetic District {p % 40 + 1}" for p in range(n)]),
+                "admin1_pcode": _strings([""] * n), "admin2_pcode": _strings([""] * n)}
+    units = [districts[p % len(districts)] for p in range(n)]
+    return {"admin1": _strings([schema.admin_units[u.parent].name for u in units]),
+            "admin2": _strings([u.name for u in units]),
+            "admin1_pcode": _strings([u.parent for u in units]),
+            "admin2_pcode": _strings([u.pcode for u in units])}
 
 
 def _strings(values: Any) -> pa.Array:
@@ -329,7 +351,9 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, ". ",
                   _prose(rng, n, 2, 32, vocab), ". ", pc.cast(pa.array(fat), pa.string()),
                   " fatalities (generated; not reported).")
-    tags = pc.if_else(pa.array(prot & (r < 0.5)), "crowd size=no report", "")
+    crowd = prot | riot  # ACLED: every Protests and Riots event carries a crowd-size tag
+    tags = pc.if_else(pa.array(crowd & (r < 0.5)), "crowd size=no report",
+                      pc.if_else(pa.array(crowd), "crowd size=dozens", ""))
     stamps = _strings([f"2026-0{m}-15T12:00:00Z" for m in range(1, 10)])
     events = pa.table({
         "event_id": event_id,
@@ -368,15 +392,19 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         # Strictly inside the box, with margins so 4-decimal rounding stays inside.
         lat = rng.uniform(lo_lat + 0.001, hi_lat - 0.001, L)
         lon = rng.uniform(lo_lon + 0.001, hi_lon - 0.001, L)
+        admin = _admin_columns(schema, iso, L)
         locations[iso] = pa.table({
             "location_id": _strings(loc_ids[ci * L:(ci + 1) * L]),
             "location": _strings([f"Synthetic Place {p + 1} ({iso})" for p in range(L)]),
-            "admin1": _strings([f"Synthetic Province {p % 12 + 1}" for p in range(L)]),
-            "admin2": _strings([f"Synthetic District {p % 40 + 1}" for p in range(L)]),
+            "admin1": admin["admin1"],
+            "admin2": admin["admin2"],
             "admin3": _strings([""] * L),
             "latitude": _strings([f"{x:.4f}" for x in lat]),
             "longitude": _strings([f"{x:.4f}" for x in lon]),
             "coordinate_source": _strings(["SYNTHETIC: random point in the country bounding box"] * L),
+            "admin1_pcode": admin["admin1_pcode"],
+            "admin2_pcode": admin["admin2_pcode"],
+            "admin3_pcode": _strings([""] * L),
         })
     n_src = len(src_ids)
     sources = pa.table({
@@ -391,7 +419,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     deleted = [f"{iso}{int(c_counts[ci]) + 1 + k}" for ci, iso in enumerate(countries) for k in range(2)]
     deletions = pa.table({
         "event_id": _strings(deleted),
-        "deleted_in": _strings(["0.1.0"] * len(deleted)),
+        "deleted_in": _strings([FIRST_RELEASE] * len(deleted)),
         "reason": _strings(["SYNTHETIC deletion"] * len(deleted)),
     })
 
@@ -422,9 +450,15 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
             ("value.type", "longitude", {"location_id": f"{iso0}-synth-east", "longitude": "east"}),
             ("id.country", "location_id", {"location_id": f"{countries[1]}-synth-misfiled"}),
             ("value.pattern", "location_id", {"location_id": f"{iso0}_Synth_Bad"}),
-        ], {"location": "Synthetic Injected Place", "admin1": "Synthetic Province 1", "admin2": "",
-            "admin3": "", "latitude": inside_lat, "longitude": inside_lon,
-            "coordinate_source": "SYNTHETIC: injected"})
+            ("ref.admin-pcode", "admin1_pcode", {"location_id": f"{iso0}-synth-pcode", "admin1_pcode": "ZZ99",
+                                                 "admin2": "", "admin2_pcode": ""}),
+            ("consistency.admin-pcode", "admin1", {"location_id": f"{iso0}-synth-misspelled",
+                                                   "admin1": "Synthetic Misspelling"}),
+            ("warn.admin-pcode-missing", "admin2_pcode", {"location_id": f"{iso0}-synth-uncoded",
+                                                          "admin2_pcode": ""}),
+        ], {"location": "Synthetic Injected Place", "admin3": "", "latitude": inside_lat, "longitude": inside_lon,
+            "coordinate_source": "SYNTHETIC: injected", "admin3_pcode": "",
+            **{k: v[0].as_py() for k, v in _admin_columns(schema, iso0, 1).items()}})
         injected += more
         src_base = {"publisher": "SYNTHETIC", "title": "SYNTHETIC injected report",
                     "url": "https://example.invalid/synthetic/injected", "published": "2020-01-01",
@@ -443,7 +477,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
             ("id.pattern", "event_id", {"event_id": "bad-id"}),
             ("value.pattern", "deleted_in", {"event_id": f"{iso0}999999991", "deleted_in": "v1"}),
             ("value.required", "reason", {"event_id": f"{iso0}999999992", "reason": ""}),
-        ], {"deleted_in": "0.1.0", "reason": "SYNTHETIC injected deletion"})
+        ], {"deleted_in": FIRST_RELEASE, "reason": "SYNTHETIC injected deletion"})
         injected += more
 
     for f in range(F):
@@ -467,7 +501,8 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         _write(pa.table({c: _strings([v]) for c, v in (
             ("location_id", f"{no_box}-synth-00001"), ("location", f"Synthetic Place 1 ({no_box})"),
             ("admin1", "Synthetic Province 1"), ("admin2", ""), ("admin3", ""), ("latitude", "10.0000"),
-            ("longitude", "10.0000"), ("coordinate_source", "SYNTHETIC: injected"))}),
+            ("longitude", "10.0000"), ("coordinate_source", "SYNTHETIC: injected"), ("admin1_pcode", ""),
+            ("admin2_pcode", ""), ("admin3_pcode", ""))}),
             out / "locations" / f"{no_box}.csv")
         injected.append(Injected(f"{out.name}/locations/{no_box}.csv", 2, "geo.no-bbox", "latitude"))
         planted = synth_hostile.inject_files(out, countries, EVENT_COLUMNS, files, counts, deleted)
@@ -607,6 +642,8 @@ def _inject_events(ctx: _Ctx) -> tuple[pa.Table, list[Injected], dict[int, list[
     plant(i, "consistency.protest-actor", "actor1", {"actor1": name("rioters", i)})
     i = pick("Riots")
     plant(i, "consistency.riot-actor", "actor1", {"actor1": name("protesters", i)})
+    i = pick("Protests")
+    plant(i, "consistency.crowd-size", "tags", {"tags": ""})
     i = pick("Battles")
     plant(i, "consistency.civilian-targeting", "civilian_targeting", {"civilian_targeting": TARGETED})
     i = pick("Battles")

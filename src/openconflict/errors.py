@@ -9,17 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "BuildError",
     "ChecksumError",
     "ConfigError",
     "CurationError",
     "DownloadError",
+    "ExportError",
     "LedgerError",
     "LockTimeoutError",
     "MirrorNotConfiguredError",
     "OfflineError",
     "OpenConflictError",
     "RegistryError",
+    "ReportError",
     "VersionNotFoundError",
 ]
 
@@ -30,6 +34,16 @@ class OpenConflictError(Exception):
 
 class ConfigError(OpenConflictError, ValueError):
     """An ``OPENCONFLICT_*`` variable (or the option that stands for it) has a value we cannot use."""
+
+
+class ArgumentError(OpenConflictError, ValueError):
+    """An argument of a public call cannot be answered as given: a filter value the release does not hold, a
+    date window outside its coverage, a frame that is not the version it is said to be. The message says
+    what would work (the closest values, the coverage), so an analysis never continues on an empty answer."""
+
+
+class ArgumentTypeError(OpenConflictError, TypeError):
+    """An argument of a public call has the wrong type (``iso3=760``, ``year="x"``)."""
 
 
 class LedgerError(OpenConflictError):
@@ -77,3 +91,10 @@ class BuildError(OpenConflictError):
 
 class CurationError(OpenConflictError):
     """A curator tool was refused: nothing was written (a duplicate report, an unknown place, a used id)."""
+class ReportError(OpenConflictError):
+    """A release report could not be made: the release folder lacks a file or column the report reads."""
+
+
+class ExportError(OpenConflictError, ValueError):
+    """An export cannot be written as asked (a missing output folder, a filter or format the table lacks);
+    nothing was written."""

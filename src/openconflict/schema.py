@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 CURATED_TABLES = ("events", "actors", "locations", "sources", "deletions")
-RELEASE_TABLES = ("events", "actors", "locations", "sources", "deletions", "changes")
+RELEASE_TABLES = ("events", "actors", "locations", "sources", "deletions", "changes",
+                  "aggregates_admin1_month", "aggregates_admin2_month")
 
 #: The vocabulary each enum-constrained column draws from (table kind, table, column) -> vocabulary key.
 ENUM_SOURCES: dict[tuple[str, str, str], str] = {
@@ -71,6 +72,22 @@ class EventType:
     sub_event_type_definition: str = ""
 
 
+@dataclass(frozen=True)
+class AdminUnit:
+    """One administrative unit of a country's crosswalk (``schema/crosswalk/*_admin_units.csv``).
+
+    ``name`` is the spelling releases use (ACLED's form of the OCHA name where the crosswalk gives one,
+    else the OCHA English name); the P-code's first two letters are the country's ISO alpha-2 code.
+    """
+
+    pcode: str
+    level: int
+    name: str
+    parent: str
+    iso_3166_2: str
+    gazetteer_name: str = ""  # how the UCDP gazetteer names the unit, where a crosswalk row says
+
+
 @dataclass
 class Schema:
     """Table Schemas plus vocabularies, as plain Python data."""
@@ -82,6 +99,7 @@ class Schema:
     actor_types: dict[int, tuple[str, str]]  # code -> (label, definition)
     source_scales: dict[str, str]  # scale -> definition
     countries: dict[str, Country]
+    admin_units: dict[str, AdminUnit] = field(default_factory=dict)
     _vocab_cache: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def columns(self, kind: str, table: str) -> list[str]:
@@ -161,4 +179,9 @@ def _load(root: Path) -> Schema:
         if r["min_lat"]:
             bbox = (float(r["min_lat"]), float(r["min_lon"]), float(r["max_lat"]), float(r["max_lon"]))
         countries[r["iso3"]] = Country(r["iso3"], r["iso2"], int(r["iso_numeric"]), r["country"], r["region"], bbox)
-    return Schema(root, curated, release, event_types, actor_types, scales, countries)
+    units: dict[str, AdminUnit] = {}
+    for path in sorted((root / "crosswalk").glob("*_admin_units.csv")):
+        for r in _read_csv(path):
+            units[r["pcode"]] = AdminUnit(r["pcode"], int(r["level"]), r["name_acled"] or r["name_en"],
+                                          r["parent_pcode"], r["iso_3166_2"], r.get("gazetteer_name", ""))
+    return Schema(root, curated, release, event_types, actor_types, scales, countries, units)

@@ -21,8 +21,6 @@ LABEL_LIMIT = 80
 STRL_OVER = 2045  # longer strings need Stata's strL type
 ELLIPSIS = "..."
 NO_ACTOR = "No actor"
-#: ACLED's one exception to "labels in code order": 78 reads external forces first.
-_INTERACTION_EXCEPTIONS = {78: "External/Other forces-Civilians"}
 
 
 @dataclass
@@ -61,15 +59,11 @@ def inter_labels(actor_types: dict[int, str] | None = None) -> dict[int, str]:
 
 def interaction_labels(actor_types: dict[int, str] | None = None) -> dict[int, str]:
     """interaction code -> label: ``<type> only`` for one-sided events (X0), else the two types joined by
-    ``-`` in code order (12 "State forces-Rebel group"), with ACLED's exception for 78."""
-    types = dict(sorted((_actor_types() if actor_types is None else actor_types).items()))
-    out: dict[int, str] = {}
-    for a, label_a in types.items():
-        out[a * 10] = f"{label_a} only"
-        for b, label_b in types.items():
-            if b >= a:
-                out[a * 10 + b] = _INTERACTION_EXCEPTIONS.get(a * 10 + b, f"{label_a}-{label_b}")
-    return dict(sorted(out.items()))
+    ``-`` in code order (12 "State forces-Rebel group"), with ACLED's exception for 78. The rule is the
+    loader's (:func:`openconflict.loader.labels.interaction_labels`), so every output labels alike."""
+    from openconflict.loader.labels import interaction_labels as acled_interaction_labels
+
+    return acled_interaction_labels(actor_types)
 
 
 def data_label(version: str | None, licence: str | None) -> str:
@@ -131,9 +125,9 @@ def write_dta(frame: Any, path: str | os.PathLike[str], *, version: str | None =
 
 
 def _actor_types() -> dict[int, str]:
-    from openconflict.schema import load_schema
+    from openconflict.loader.labels import actor_type_labels
 
-    return {code: label for code, (label, _) in load_schema().actor_types.items()}
+    return actor_type_labels()
 
 
 def _descriptions() -> dict[str, str]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BUMPS", "RANK", "Bump", "Version", "bump_kind", "is_version", "parse_version"]
+__all__ = ["BUMPS", "RANK", "Bump", "Version", "bump_kind", "is_version", "next_version", "parse_version"]
 
 Bump = Literal["none", "patch", "minor", "major"]
 BUMPS: tuple[Bump, ...] = ("none", "patch", "minor", "major")
@@ -59,6 +59,18 @@ def is_version(text: object) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def next_version(latest: str | Version | None, bump: str) -> Version:
+    """The smallest version above ``latest`` that makes a ``bump`` ('none' counts as minor) - 0.1.0 first."""
+    if latest is None:
+        return Version(0, 1, 0)
+    v = latest if isinstance(latest, Version) else Version.parse(latest)
+    if bump == "major":
+        return Version(v.major + 1, 0, 0)
+    if bump == "patch":
+        return Version(v.major, v.minor, v.patch + 1)
+    return Version(v.major, v.minor + 1, 0)
 
 
 def bump_kind(old: str | Version, new: str | Version) -> Bump:

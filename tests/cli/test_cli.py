@@ -55,8 +55,8 @@ def test_researcher_verbs_on_committed_releases(tmp_path: Path) -> None:
     env = {"OPENCONFLICT_CACHE": str(tmp_path / "cache"), "OPENCONFLICT_OFFLINE": "1"}
     versions = run("versions", env=env)
     assert versions.returncode == 0 and "1.0.0" in versions.stdout and "0.1.0" in versions.stdout
-    info = json.loads(run("info", "0.1.0", env=env).stdout)
-    assert info["version"] == "0.1.0" and info["events"] == 2
+    info = json.loads(run("info", "0.1.0", "--json", env=env).stdout)
+    assert info["version"] == "0.1.0" and info["events"] == 2 and info["summary"]["events"] == 2
     diff = run("diff", "0.1.0", "1.0.0", env=env)
     assert diff.returncode == 0 and "0 modified, 0 deleted" in diff.stdout
     assert run("verify", "--local", "all", env=env).returncode == 0

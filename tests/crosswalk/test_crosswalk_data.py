@@ -49,9 +49,12 @@ def test_iso_codes_and_acled_names_are_unique_per_governorate():
 def test_every_curated_location_has_a_row_whose_units_exist_and_nest():
     units = {u["pcode"]: u for u in _rows("syria_admin_units.csv")}
     with open(ROOT / "datasets" / "locations" / "SYR.csv", encoding="utf-8", newline="") as handle:
-        curated = [r["location_id"] for r in csv.DictReader(handle)]
+        curated = {r["location_id"]: r for r in csv.DictReader(handle)}
     rows = _rows("syria_locations.csv")
-    assert [r["location_id"] for r in rows] == curated
+    assert sorted(r["location_id"] for r in rows) == sorted(curated)
+    for row in rows:  # the curated locations carry exactly the P-codes this evidence table established
+        assert [curated[row["location_id"]][f"admin{n}_pcode"] for n in (1, 2, 3)] == \
+            [row["admin1_pcode"], row["admin2_pcode"], row["admin3_pcode"]], row
     for row in rows:
         chain = [row["admin1_pcode"], row["admin2_pcode"], row["admin3_pcode"]]
         for depth, code in enumerate(chain):

@@ -43,11 +43,11 @@ def study(tmp_path: Path) -> dict[str, Path]:
     """A SYNTHETIC datasets tree of four events, a four-item sample and a second coding of it."""
     ds = tmp_path / "datasets"
     _write(ds / "locations" / "SYN.csv", ["location_id", "location", "admin1", "admin2", "admin3", "latitude",
-                                         "longitude", "coordinate_source"],
-           [["SYN-tall-jibbin", "Tall Jibbin", "A1", "B1", "", 1, 1, "synthetic"],
-            ["SYN-aleppo", "Aleppo", "A1", "B2", "", 2, 2, "synthetic"],
-            ["SYN-qaryah", "Qaryah", "A1", "B3", "Sub One", 3, 3, "synthetic"],
-            ["SYN-dayr", "Dayr", "A1", "B3", "Sub One", 4, 4, "synthetic"]])
+                                         "longitude", "coordinate_source", "admin1_pcode", "admin2_pcode", "admin3_pcode"],
+           [["SYN-tall-jibbin", "Tall Jibbin", "A1", "B1", "", 1, 1, "synthetic", "", "", ""],
+            ["SYN-aleppo", "Aleppo", "A1", "B2", "", 2, 2, "synthetic", "", "", ""],
+            ["SYN-qaryah", "Qaryah", "A1", "B3", "Sub One", 3, 3, "synthetic", "", "", ""],
+            ["SYN-dayr", "Dayr", "A1", "B3", "Sub One", 4, 4, "synthetic", "", "", ""]])
     _write(ds / "events" / "SYN" / "2016-01.csv", EVENT_HEADER, [
         _event("SYN1", "2016-01-10", 1, "Battles", "Armed clash", "Group A", "Group B", "SYN-tall-jibbin", 10),
         _event("SYN2", "2016-01-11", 2, "Explosions/Remote violence", "Air/drone strike", "State X",

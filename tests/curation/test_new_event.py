@@ -108,10 +108,10 @@ def test_the_real_releases_are_found_beside_the_datasets(real_copy: Path) -> Non
 
 
 def test_a_missing_month_file_is_created_with_its_header(synthetic: Path) -> None:
-    result = invoke(*event_args(synthetic, date="2015-09-05"), "--set", "tags=crowd size=SYNTHETIC")
+    result = invoke(*event_args(synthetic, date="2015-09-05"), "--set", "tags=synthetic tag")
     assert result.exit_code == 0, result.output
     path = synthetic / "events" / "SYR" / "2015-09.csv"
-    assert "(new file)" in result.output and rows(path)[0]["tags"] == "crowd size=SYNTHETIC"
+    assert "(new file)" in result.output and rows(path)[0]["tags"] == "synthetic tag"
     assert path.read_text(encoding="utf-8").startswith("event_id,event_date,time_precision,")
 
 

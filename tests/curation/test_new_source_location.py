@@ -82,8 +82,9 @@ def test_a_gazetteer_place_brings_rounded_coordinates_our_admin_names_and_its_ci
     assert result.exit_code == 0, result.output
     row = last_row(real_copy / "locations" / "SYR.csv")
     assert row == {"location_id": "SYR-kafr-hamrah", "location": "Kafr Hamrah", "admin1": "Aleppo",
-                   "admin2": "Jabal Saman", "admin3": "", "latitude": "36.2526", "longitude": "37.0791",
-                   "coordinate_source": "UCDP GED gazetteer: Kafr Hamrah village"}
+                   "admin2": "Jebel Saman", "admin3": "", "latitude": "36.2526", "longitude": "37.0791",
+                   "coordinate_source": "UCDP GED gazetteer: Kafr Hamrah village",
+                   "admin1_pcode": "SY02", "admin2_pcode": "SY0200", "admin3_pcode": ""}
     gaz = next(r for r in csv.DictReader(GAZETTEER.open(encoding="utf-8")) if r["ucdp_place"] == "Kafr Hamrah village")
     assert (four_decimals(gaz["latitude"]), four_decimals(gaz["longitude"])) == (row["latitude"], row["longitude"])
     report, _ = validate([real_copy])
@@ -105,8 +106,8 @@ def test_two_places_of_one_name_must_be_told_apart(real_copy: Path) -> None:
                    "--admin1", "Al Hasakah", "--id", "SYR-ahras-ras-al-ayn")
     assert other.exit_code == 0, other.output
     row = last_row(real_copy / "locations" / "SYR.csv")
-    assert (row["location_id"], row["admin1"], row["admin2"], row["latitude"]) == (
-        "SYR-ahras-ras-al-ayn", "Al Hasakah", "Ras al Ayn", "36.6686")
+    assert (row["location_id"], row["admin1"], row["admin2"], row["admin2_pcode"], row["latitude"]) == (
+        "SYR-ahras-ras-al-ayn", "Al Hasakeh", "Ras Al Ain", "SY0804", "36.6686")
 
 
 def test_a_report_spelling_finds_its_gazetteer_row(real_copy: Path) -> None:
@@ -160,4 +161,4 @@ def test_an_admin_name_given_to_pick_the_row_takes_our_spelling(real_copy: Path)
                     "Kafr Hamrah village", "--admin1", "ALEPPO GOVERNORATE", "--admin2", "Jabal Saman district")
     assert result.exit_code == 0, result.output
     row = last_row(real_copy / "locations" / "SYR.csv")
-    assert (row["admin1"], row["admin2"]) == ("Aleppo", "Jabal Saman")
+    assert (row["admin1"], row["admin2"], row["admin2_pcode"]) == ("Aleppo", "Jebel Saman", "SY0200")

@@ -246,3 +246,22 @@ def tree_state(folder: Path) -> dict[str, tuple[int, int, str]]:
         digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else ""
         out[p.relative_to(folder).as_posix()] = (st.st_mode, st.st_size, digest)
     return out
+
+
+def ids(frame: Any) -> set[str]:
+    """event_id_cnty values of any output type."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(frame, pd.DataFrame):
+        return set(frame["event_id_cnty"])
+    if isinstance(frame, pa.Table):
+        return set(frame.column("event_id_cnty").to_pylist())
+    mod = type(frame).__module__.split(".")[0]
+    if mod == "polars":
+        return set(frame["event_id_cnty"].to_list())
+    if mod == "duckdb":
+        return {r[0] for r in frame.select("event_id_cnty").fetchall()}
+    if mod == "dask":
+        return set(frame.compute()["event_id_cnty"])
+    raise TypeError(type(frame))

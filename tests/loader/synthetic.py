@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openconflict.schema import load_schema
+
 SYNTHETIC = "SYNTHETIC TEST ROW"
+_SCHEMA = load_schema()
+#: The curated vocabulary's own wording of the civilian-targeting flag and of the local scale, so these trees
+#: stay valid when the vocabulary follows ACLED's ("Civilian targeting", "Local partner").
+TARGETED = _SCHEMA.field("curated", "events", "civilian_targeting")["constraints"]["enum"][0]
+LOCAL = next(s for s in _SCHEMA.source_scales if s.startswith("Local"))
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                 "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
                 "civilian_targeting", "source_ids", "notes", "tags", "updated"]
@@ -39,13 +46,13 @@ KINDS = {
     "protest": ("Protests", "Peaceful protest", "Protesters (Synthetic)", "", ""),
     "riot": ("Riots", "Violent demonstration", "Rioters (Synthetic)", "", ""),
     "vac": ("Violence against civilians", "Attack", "Synthetic Clan Militia", "Civilians (Synthetic)",
-            "Civilians targeted"),
+            TARGETED),
     "strike": ("Explosions/Remote violence", "Air/drone strike", "Synthetic Coalition Forces", "Synthetic Rebels",
                ""),
 }
 KIND_ORDER = ["clash", "protest", "riot", "vac", "strike"]
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
-SCALES = ["Local", "National", "International"]
+SCALES = [LOCAL, "National", "International"]
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -70,7 +77,8 @@ def event(iso3: str, n: int) -> dict[str, str]:
         "assoc_actor_1": assoc1, "actor2": a2, "assoc_actor_2": assoc2, "location_id": f"{iso3}-synthetic-{n % 4}",
         "geo_precision": str(1 + n % 3), "fatalities": str((n * 7) % 11 if kind in ("clash", "strike", "vac") else 0),
         "civilian_targeting": targeted, "source_ids": f"synthetic-{year}-{month:02d}-{n % 2}",
-        "notes": f"{SYNTHETIC}: {kind} {iso3} {n}.", "tags": "", "updated": "2026-01-01T00:00:00Z",
+        "notes": f"{SYNTHETIC}: {kind} {iso3} {n}.", "tags": "crowd size=no report" if kind in ("protest", "riot") else "",
+        "updated": "2026-01-01T00:00:00Z",
     }
 
 
@@ -112,7 +120,8 @@ class Tree:
             places = [{"location_id": f"{iso3}-synthetic-{i}", "location": f"Synthetic Town {i}",
                        "admin1": f"Synthetic Province {i % 2 + 1}", "admin2": f"Synthetic District {i}", "admin3": "",
                        "latitude": f"{lat + i / 10:.4f}", "longitude": f"{lon - i / 10:.4f}",
-                       "coordinate_source": "SYNTHETIC test coordinates"} for i in range(4)]
+                       "coordinate_source": "SYNTHETIC test coordinates",
+                       "admin1_pcode": "", "admin2_pcode": "", "admin3_pcode": ""} for i in range(4)]
             write_csv(self.root / "locations" / f"{iso3}.csv", list(places[0]), places)
         sources = [{"source_id": f"synthetic-{y}-{m:02d}-{k}", "publisher": f"SYNTHETIC Wire {k}",
                     "title": f"SYNTHETIC report {y}-{m:02d} {k}", "url": f"https://example.invalid/{y}/{m:02d}/{k}",

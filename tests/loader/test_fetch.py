@@ -51,7 +51,8 @@ def test_download_verify_and_reuse_without_a_second_request(
     assert mirror.count(f"/{OLD}/{EVENTS}") == 1, mirror.requests
     cached = isolated_env / OLD / EVENTS
     assert sha256(cached) == sha256(releases.root / OLD / EVENTS)
-    assert set(cache_files(isolated_env)) == {f"{OLD}/{EVENTS}", f"{OLD}/datapackage.json"}
+    # A pandas load needs only the events file (the descriptor's vocabularies serve polars output only).
+    assert set(cache_files(isolated_env)) == {f"{OLD}/{EVENTS}"}
     before = len(mirror.requests)
     again = L.load_events(OLD, iso3="SYR")
     assert len(mirror.requests) == before  # served from the cache, not the network
@@ -286,6 +287,6 @@ def test_eight_processes_share_an_empty_cache(mirror: Mirror, isolated_env: Path
     assert int(outputs[0][0].split()[0]) == len(releases.rows[OLD])
     # One request per file (the lock), one intact copy, no temporary files left.
     assert mirror.count(f"/{OLD}/{EVENTS}") == 1, mirror.requests
-    assert set(cache_files(isolated_env)) == {f"{OLD}/datapackage.json", f"{OLD}/{EVENTS}"}
+    assert set(cache_files(isolated_env)) == {f"{OLD}/{EVENTS}"}
     assert sha256(isolated_env / OLD / EVENTS) == sha256(releases.root / OLD / EVENTS)
     assert os.listdir(isolated_env / OLD / "data") == ["events.parquet"]

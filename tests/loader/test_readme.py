@@ -34,7 +34,7 @@ def test_researchers_come_before_curators_and_the_first_commands_are_kept() -> N
     assert text.index("## For researchers") < text.index("## For curators")
     first = re.search(r"```bash\n(.*?)```", text, flags=re.S)
     assert first is not None and first.group(1) == (
-        'python3 -m venv .venv && . .venv/bin/activate && pip install -e . && openconflict build\n'
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[curate]" && openconflict build\n'
         'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && pytest\n')
     for extra in ("polars", "duckdb", "dask", "all"):
         assert f".[{extra}]" in text or f"[{extra}]" in text

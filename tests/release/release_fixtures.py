@@ -23,10 +23,10 @@ ACTORS = [
     ("Civilians (Syria)", "7", "SYR", "SYNTHETIC test registry entry for civilian victims."),
 ]
 LOCATIONS = [
-    ("SYR-synthetic-north", "Synthetic North", "Aleppo", "Azaz", "", "36.4000", "37.1000",
-     "SYNTHETIC test coordinates"),
-    ("SYR-synthetic-west", "Synthetic West", "Idlib", "Idlib", "", "35.9000", "36.6000",
-     "SYNTHETIC test coordinates"),
+    ("SYR-synthetic-north", "Synthetic North", "Aleppo", "A'zaz", "", "36.4000", "37.1000",
+     "SYNTHETIC test coordinates", "SY02", "SY0204", ""),
+    ("SYR-synthetic-west", "Synthetic West", "Idleb", "Idleb", "", "35.9000", "36.6000",
+     "SYNTHETIC test coordinates", "SY07", "SY0700", ""),
 ]
 SOURCES = [
     ("synthetic-20151020-a", "SYNTHETIC Wire", "SYNTHETIC report A", "https://example.invalid/a", "2015-10-20",
@@ -51,7 +51,7 @@ def event_row(n: int, date: str, *, kind: str = "clash", fatalities: int = 0, lo
                    actor1="Synthetic Foreign Air Force", assoc_actor_1="Synthetic State Force")
     elif kind == "vac":
         row.update(event_type="Violence against civilians", sub_event_type="Attack", actor1="Synthetic Rebels",
-                   actor2="Civilians (Syria)", civilian_targeting="Civilians targeted")
+                   actor2="Civilians (Syria)", civilian_targeting="Civilian targeting")
     return row
 
 
@@ -91,7 +91,8 @@ class Tree:
         write_csv(self.root / "actors.csv", ["actor", "actor_type", "country_iso3", "description", "aliases"],
                   [(*a, "") for a in ACTORS])
         write_csv(self.root / "locations" / "SYR.csv",
-                  ["location_id", "location", "admin1", "admin2", "admin3", "latitude", "longitude", "coordinate_source"],
+                  ["location_id", "location", "admin1", "admin2", "admin3", "latitude", "longitude", "coordinate_source",
+                   "admin1_pcode", "admin2_pcode", "admin3_pcode"],
                   LOCATIONS)
         write_csv(self.root / "sources.csv",
                   ["source_id", "publisher", "title", "url", "published", "language", "source_scale"], SOURCES)

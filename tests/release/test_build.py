@@ -45,12 +45,12 @@ def test_release_layout_and_derived_columns(tree: Tree) -> None:
     assert (vac["inter1"], vac["inter2"], vac["interaction"]) == (2, 7, 27)
     assert clash["disorder_type"] == "Political violence" and clash["year"] == 2015
     assert (clash["iso"], clash["country"], clash["region"], clash["iso3"]) == (760, "Syria", "Middle East", "SYR")
-    assert (clash["admin1"], clash["admin2"], clash["admin3"]) == ("Aleppo", "Azaz", None)
+    assert (clash["admin1"], clash["admin2"], clash["admin3"]) == ("Aleppo", "A'zaz", None)
     assert (clash["latitude"], clash["longitude"]) == (36.4, 37.1)
     assert clash["source"] == "SYNTHETIC Wire" and clash["source_scale"] == "International"
     assert clash["source_urls"] == "https://example.invalid/a"
     assert clash["timestamp"] == 1767225600  # 2026-01-01T00:00:00Z
-    assert strike["civilian_targeting"] is None and vac["civilian_targeting"] == "Civilians targeted"
+    assert strike["civilian_targeting"] is None and vac["civilian_targeting"] == "Civilian targeting"
     assert result.events == 3  # type: ignore[attr-defined]
     meta = pq.ParquetFile(folder / "data" / "events.parquet").metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"

@@ -16,6 +16,7 @@ from validate_fixtures import (
     EV10,
     EV11,
     LOC,
+    LOC_IRQ,
     REBELS,
     SOURCES,
     TODAY,
@@ -36,7 +37,7 @@ from validate_fixtures import (
 )
 
 import openconflict.validate
-from openconflict.report import Report
+from openconflict.problems import Report
 from openconflict.validate import validate
 
 Expected = tuple[str, int, str, str]
@@ -66,7 +67,7 @@ CASES: list[Case] = [
     Case("bom tolerated", lambda r: (r / ACT).write_bytes(b"\xef\xbb\xbf" + (r / ACT).read_bytes())),
     Case("crlf line endings tolerated", to_crlf(ACT)),
     Case("a number where text belongs is text", cell(ACT, 3, "notes", "12345")),
-    Case("combined source scale", cell(SRC_REL, 2, "source_scale", "National-Local")),
+    Case("combined source scale", cell(SRC_REL, 2, "source_scale", "National-Local partner")),
     Case("quoted line break inside notes", cell(ACT, 4, "notes", "SYNTHETIC TEST ROW\nsecond line")),
     Case("header-only events file", write_bytes(ACT11, (",".join(openconflict.validate.load_schema()
                                                                .columns("curated", "events")) + "\n").encode())),
@@ -92,8 +93,26 @@ CASES: list[Case] = [
          [E("datasets/locations/iraq.csv", 0, "file.name")]),
     Case("missing registry", remove(DEL_REL), [E(DELETIONS, 0, "file.missing")]),
     Case("unknown country file", write_bytes("locations/XXX.csv", b"location_id,location,admin1,admin2,admin3,"
-                                             b"latitude,longitude,coordinate_source\n"),
+                                             b"latitude,longitude,coordinate_source,admin1_pcode,admin2_pcode,admin3_pcode\n"),
          [E("datasets/locations/XXX.csv", 0, "file.country")]),
+    # -- ACLED's crowd-size tag (issue 11) ------------------------------------------------------------------
+    Case("protest without a crowd-size tag", cell(ACT, 4, "tags", ""), [E(EV10, 4, "consistency.crowd-size")]),
+    Case("riot with two crowd-size tags", cell(ACT, 5, "tags", "crowd size=dozens; crowd size=hundreds"),
+         [E(EV10, 5, "consistency.crowd-size")]),
+    Case("empty crowd-size tag", cell(ACT, 4, "tags", "crowd size="), [E(EV10, 4, "consistency.crowd-size")]),
+    Case("crowd-size tag on a battle", cell(ACT, 2, "tags", "crowd size=no report"),
+         [E(EV10, 2, "consistency.crowd-size")]),
+    # -- administrative units against the crosswalk (issue 11) ---------------------------------------------
+    Case("unknown governorate P-code", cell(LOC_REL, 2, "admin1_pcode", "SY99"),
+         [E(LOC, 2, "ref.admin-pcode"), E(LOC, 2, "consistency.admin-pcode")]),
+    Case("district of another governorate", cell(LOC_REL, 2, "admin2_pcode", "SY0700"),
+         [E(LOC, 2, "consistency.admin-pcode")]),  # both the P-code's parent and the name disagree
+    Case("admin name spelled unlike the crosswalk", cell(LOC_REL, 2, "admin2", "Azaz"),
+         [E(LOC, 2, "consistency.admin-pcode")]),
+    Case("admin name without its P-code", cell(LOC_REL, 3, "admin2", "Abu Kamal"),
+         [W(LOC, 3, "warn.admin-pcode-missing")]),
+    Case("P-code in a country without a crosswalk", cell("locations/IRQ.csv", 2, "admin1_pcode", "IQ01"),
+         [E(LOC_IRQ, 2, "ref.admin-pcode")]),
     Case("country without a bounding box", append_row(
         "locations/ABW.csv", {"location_id": "ABW-delta", "location": "Delta (SYNTHETIC)", "admin1": "Aruba",
                               "latitude": "12.5000", "longitude": "-70.0000", "coordinate_source": "SYNTHETIC"}),
@@ -187,7 +206,7 @@ CASES: list[Case] = [
          [E(EV10, 3, "consistency.vac-victim"), E(EV10, 3, "consistency.civilian-targeting")]),
     Case("violence against civilians not marked as targeting", cell(ACT, 3, "civilian_targeting", ""),
          [E(EV10, 3, "consistency.civilian-targeting")]),
-    Case("civilian targeting in a battle", cell(ACT, 2, "civilian_targeting", "Civilians targeted"),
+    Case("civilian targeting in a battle", cell(ACT, 2, "civilian_targeting", "Civilian targeting"),
          [E(EV10, 2, "consistency.civilian-targeting")]),
     Case("civilian targeting without civilian victims", cell(ACT, 6, "actor2", REBELS),
          [E(EV10, 6, "consistency.civilian-targeting")]),

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from validate_fixtures import TODAY, tree_rows
 
-from openconflict.report import Report
+from openconflict.problems import Report
 from openconflict.validate import validate
 
 FILES = sorted(tree_rows())
@@ -32,7 +32,7 @@ tricky_text = st.one_of(
     st.text(alphabet=st.sampled_from(list(',;"\n\r\t =+-@0123456789.:-TZSYR \x00\u00e9\ufeff\u202e')), max_size=30),
     st.sampled_from(["", " ", "-1", "1e309", "9" * 30, "2015-02-30", "0025-01-01", "9999-12-31", "NaN",
                      "Civilians (Syria)", "SYR1", "SYR7", "src-one", "SYR-alpha", "Battles", "Attack",
-                     "Civilians targeted", '"', '""', "a; b", "=1+1"]),
+                     "Civilian targeting", '"', '""', "a; b", "=1+1"]),
 )
 
 

@@ -46,6 +46,7 @@ VALID: dict[str, str] = {
     "geo_precision": "1", "source": "SYNTHETIC", "source_scale": "National", "notes": "SYNTHETIC TEST ROW",
     "fatalities": "3", "tags": "", "timestamp": "1700000000", "iso3": "SYR", "location_id": "SYR-alpha",
     "source_ids": "src-one", "source_urls": "https://example.invalid/one",
+    "admin1_pcode": "SY02", "admin2_pcode": "SY0204", "admin3_pcode": "", "dataset": "OpenConflict",
 }
 
 #: (name, changes) -> one record each. Valid variants first, then damaged ones.
@@ -54,7 +55,7 @@ CORPUS: list[tuple[str, dict[str, str]]] = [
     ("valid one-sided attack", {"disorder_type": "Political violence", "event_type": "Violence against civilians",
                                 "sub_event_type": "Attack", "actor2": "Civilians (Syria)", "assoc_actor_2": "",
                                 "inter1": "3", "inter2": "7", "interaction": "37",
-                                "civilian_targeting": "Civilians targeted"}),
+                                "civilian_targeting": "Civilian targeting"}),
     ("valid protest, combined disorder type", {
         "disorder_type": "Political violence; Demonstrations", "event_type": "Protests",
         "sub_event_type": "Excessive force against protesters", "inter1": "6", "inter2": "1", "interaction": "16"}),

@@ -65,10 +65,12 @@ def tree_rows() -> dict[str, list[dict[str, str]]]:
             _actor("Foreign Contractors (SYNTHETIC)", 8, ""),
         ],
         "locations/SYR.csv": [
-            {"location_id": "SYR-alpha", "location": "Alpha (SYNTHETIC)", "admin1": "Aleppo", "admin2": "Azaz",
-             "admin3": "", "latitude": "36.2000", "longitude": "37.1000", "coordinate_source": "SYNTHETIC gazetteer"},
-            {"location_id": "SYR-beta", "location": "Beta (SYNTHETIC)", "admin1": "Deir ez-Zor", "admin2": "",
-             "admin3": "", "latitude": "35.0000", "longitude": "40.1", "coordinate_source": "SYNTHETIC gazetteer"},
+            {"location_id": "SYR-alpha", "location": "Alpha (SYNTHETIC)", "admin1": "Aleppo", "admin2": "A'zaz",
+             "admin3": "", "latitude": "36.2000", "longitude": "37.1000", "coordinate_source": "SYNTHETIC gazetteer",
+             "admin1_pcode": "SY02", "admin2_pcode": "SY0204"},
+            {"location_id": "SYR-beta", "location": "Beta (SYNTHETIC)", "admin1": "Deir ez Zor", "admin2": "",
+             "admin3": "", "latitude": "35.0000", "longitude": "40.1", "coordinate_source": "SYNTHETIC gazetteer",
+             "admin1_pcode": "SY09"},
         ],
         "locations/IRQ.csv": [
             {"location_id": "IRQ-gamma", "location": "Gamma (SYNTHETIC)", "admin1": "Baghdad", "admin2": "",
@@ -80,7 +82,7 @@ def tree_rows() -> dict[str, list[dict[str, str]]]:
              "source_scale": "National"},
             {"source_id": "src-two", "publisher": "SYNTHETIC", "title": "Synthetic report two, with a comma",
              "url": "http://example.invalid/two?x=1", "published": "2015-11-04", "language": "ar",
-             "source_scale": "Local-International"},
+             "source_scale": "Local partner-International"},
         ],
         "deletions.csv": [
             {"event_id": "SYR7", "deleted_in": "0.1.0", "reason": "SYNTHETIC TEST ROW: duplicate of SYR1"},
@@ -88,12 +90,13 @@ def tree_rows() -> dict[str, list[dict[str, str]]]:
         "events/SYR/2015-10.csv": [
             _event("SYR1", "2015-10-14", "Battles", "Armed clash", ARMY, REBELS, assoc2=ALLIES, fatalities="3", n=1),
             _event("SYR2", "2015-10-12", "Violence against civilians", "Attack", MILITIA, CIVILIANS, loc="SYR-beta",
-                   fatalities="1", targeting="Civilians targeted", sources="src-one; src-two",
+                   fatalities="1", targeting="Civilian targeting", sources="src-one; src-two",
                    tags="synthetic; second tag", n=2),
-            _event("SYR3", "2015-10-10", "Protests", "Peaceful protest", PROTESTERS, n=3),
-            _event("SYR4", "2015-10-11", "Riots", "Violent demonstration", RIOTERS, loc="SYR-beta", n=4),
+            _event("SYR3", "2015-10-10", "Protests", "Peaceful protest", PROTESTERS, tags="crowd size=no report", n=3),
+            _event("SYR4", "2015-10-11", "Riots", "Violent demonstration", RIOTERS, loc="SYR-beta",
+                   tags="crowd size=dozens", n=4),
             _event("SYR5", "2015-10-13", "Explosions/Remote violence", "Air/drone strike", ARMY, CIVILIANS,
-                   fatalities="2", targeting="Civilians targeted", assoc1=ALLIES, n=5),
+                   fatalities="2", targeting="Civilian targeting", assoc1=ALLIES, n=5),
         ],
         "events/SYR/2015-11.csv": [
             _event("SYR6", "2015-11-03", "Strategic developments", "Arrests", ARMY, REBELS, loc="SYR-beta",

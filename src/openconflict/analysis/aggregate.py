@@ -31,10 +31,8 @@ PERIODS = ("day", "week", "month", "year")
 SPLITS = ("event_type", "disorder_type")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Release aggregate tables: name -> the unit columns they are counted by (each per month and event type).
-RELEASE_AGGREGATES: dict[str, tuple[str, ...]] = {
-    "aggregates_admin1_month": ("iso3", "country", "admin1"),
-    "aggregates_admin2_month": ("iso3", "country", "admin1", "admin2"),
-}
+from openconflict.release.aggregates import AGGREGATES as RELEASE_AGGREGATES  # noqa: E402
+
 _MONDAY_1970 = 4  # 1970-01-05, day 4 of the Unix epoch, was a Monday
 _DENSE_LIMIT = 1 << 22  # cells counted with one bincount below this size; np.unique above it
 PANEL_LIMIT = 50_000_000  # rows a complete panel may have (about 1.2 GB of output); more is surely a mistake
@@ -140,24 +138,14 @@ def aggregate(data: Any, by: Sequence[str] | str = ("admin1", "month"), *, perio
 def release_aggregates(events: pa.Table) -> dict[str, pa.Table]:
     """The release's aggregate tables, from its events table (as written to ``data/events.parquet``).
 
-    One row per unit, month and event type in which at least one event happened (a unit-month-type that
-    is absent had no events in this release); rows sorted by the unit columns, month, then event type in
-    codebook order. Columns and types follow ``schema/release/aggregates_admin{1,2}_month.json``.
+    The release step's own implementation (:mod:`openconflict.release.aggregates`), so a researcher who
+    recomputes them from a filtered or edited events table gets exactly the shape and order the release
+    ships. Columns and types follow ``schema/release/aggregates_admin{1,2}_month.json``.
     """
-    import pyarrow as pa
+    from openconflict.release.aggregates import aggregate_tables
+    from openconflict.schema import load_schema
 
-    out: dict[str, pa.Table] = {}
-    for name, units in RELEASE_AGGREGATES.items():
-        df = aggregate(events, by=(*units, "month"), split="event_type")
-        fields = [pa.field(u, pa.string()) for u in units] + [
-            pa.field("month", pa.date32()), pa.field("event_type", pa.string()),
-            pa.field("events", pa.int64()), pa.field("fatalities", pa.int64())]
-        arrays = [pa.array(df[u].astype(object), pa.string(), from_pandas=True) for u in units]
-        arrays.append(pa.array(df["month"].to_numpy("datetime64[D]"), pa.date32()))
-        arrays.append(pa.array(df["event_type"].astype(object), pa.string(), from_pandas=True))
-        arrays += [pa.array(df["events"].to_numpy(), pa.int64()), pa.array(df["fatalities"].to_numpy(), pa.int64())]
-        out[name] = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-    return out
+    return aggregate_tables(events, load_schema().vocabulary("event_type"))
 
 
 # ----------------------------------------------------------------------------------------------- inputs

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import CurationError, OpenConflictError
+from .ids import HELD_BACK
 from .translit import skeleton
 from .tree import read_rows
 
@@ -119,7 +120,8 @@ def read_first(datasets: Path, event_ids: Sequence[str],
     wanted = set(event_ids)
     locations = read_locations(datasets) if locations is None else locations
     first: dict[str, Coding] = {}
-    for path in sorted((datasets / "events").glob("*/*.csv")):
+    held_back = datasets.parent / HELD_BACK  # a sampled event may be held back from releases for now
+    for path in [*sorted((datasets / "events").glob("*/*.csv")), *([held_back] if held_back.is_file() else [])]:
         header, rows = read_rows(path)
         _require(path, header, ("event_id", "location_id", *SECOND_COLUMNS[1:3], *SECOND_COLUMNS[4:]))
         for line, row in rows:

@@ -24,7 +24,8 @@ from pathlib import Path
 from .. import config
 from ..errors import CurationError
 from ..files import locked
-from ..report import Problem
+from ..problems import Problem
+from ..schema import AdminUnit, Schema, load_schema
 from .gazetteer import find_rows, four_decimals, learn_spelling, plain_admin, read_gazetteer
 from .ids import next_event_id, publisher_key, publisher_keys, slug, source_id
 from .rows import Appended, append_row
@@ -231,3 +232,31 @@ def _fill_from_gazetteer(fields: dict[str, str], name: str, gazetteer: Path | No
         given = fields.get(column, "")
         # A name given only to pick the row ("Aleppo Governorate", "aleppo") takes our spelling.
         fields[column] = ours if not given or fold(plain_admin(given)) == fold(ours) else given
+    units = crosswalk_units(load_schema(), g.admin1, g.admin2)
+    if units:  # the crosswalk knows the gazetteer's units: its P-codes and names are the ones releases use
+        for level in (1, 2, 3):
+            unit = units.get(level)
+            fields[f"admin{level}"] = unit.name if unit else ""
+            fields[f"admin{level}_pcode"] = unit.pcode if unit else ""
+
+
+def crosswalk_units(schema: Schema, admin1: str, admin2: str) -> dict[int, AdminUnit]:
+    """The crosswalk units (by level) that a gazetteer row's governorate and district names stand for.
+
+    The gazetteer's "district" is sometimes an OCHA sub-district (``Atarib district`` is a sub-district of
+    Jebel Saman): then it fills admin3 and its parent admin2. Empty when the governorate is not known.
+    """
+    named: dict[str, list[AdminUnit]] = {}
+    for unit in schema.admin_units.values():
+        if unit.gazetteer_name:
+            named.setdefault(unit.gazetteer_name, []).append(unit)
+    first = [u for u in named.get(admin1, []) if u.level == 1]
+    if len(first) != 1:
+        return {}
+    found = {1: first[0]}
+    for unit in named.get(admin2, []):
+        if unit.level == 2 and unit.parent == found[1].pcode:
+            found[2] = unit
+        elif unit.level == 3 and schema.admin_units[unit.parent].parent == found[1].pcode:
+            found[2], found[3] = schema.admin_units[unit.parent], unit
+    return found

@@ -5,16 +5,22 @@
 - :mod:`.trust` which ledger is trusted (bundled ▸ cached ▸ mirror, a mirror's only if it extends);
 - :mod:`.locate` a verified copy of one file (bundled ▸ cache ▸ download), :mod:`.copies` whole releases
   (download, verify), :mod:`.cache` the cache folder, :mod:`.fetch` HTTP with a timeout and a deadline;
-- :mod:`.filters`, :mod:`.scan`, :mod:`.frames`, :mod:`.labels`, :mod:`.package`, :mod:`.compare` reading;
+- :mod:`.events` ``load_events``: :mod:`.filters` (arguments), :mod:`.resolve` and :mod:`.values` (matched
+  against what the release holds), :mod:`.scan`, :mod:`.frames`, :mod:`.labels` (ACLED's text labels);
+- :mod:`.package`, :mod:`.compare` reading; :mod:`.apply` ``apply_changes`` (a frame from one version to
+  another);
 - :mod:`.settings` where things are and how long to wait (from :mod:`openconflict.config`).
 
 The loader imports only the leaves (errors, config, versions, files), the schema and the ledger, never the
-build side; pandas and pyarrow are imported inside functions.
+build side (and, for ``output="geopandas"`` only, the map exporter ``openconflict.export_geo``, which imports
+nothing of ours); pandas and pyarrow are imported inside functions.
 """
 
 from __future__ import annotations
 
 from openconflict.errors import (
+    ArgumentError,
+    ArgumentTypeError,
     ChecksumError,
     ConfigError,
     DownloadError,
@@ -27,6 +33,7 @@ from openconflict.errors import (
     VersionNotFoundError,
 )
 from openconflict.loader.api import (
+    apply_changes,
     changes,
     download,
     events_fields,
@@ -38,13 +45,18 @@ from openconflict.loader.api import (
     versions,
 )
 from openconflict.loader.columns import EVENT_COLUMNS, TABLES, VOCABULARY_COLUMNS
-from openconflict.loader.labels import inter_labels
+from openconflict.loader.filters import ACTOR_ROLES, FILTERS
+from openconflict.loader.labels import actor_type_labels, inter_labels, interaction_labels
 from openconflict.loader.settings import using
 
 __all__ = [
+    "ACTOR_ROLES",
     "EVENT_COLUMNS",
+    "FILTERS",
     "TABLES",
     "VOCABULARY_COLUMNS",
+    "ArgumentError",
+    "ArgumentTypeError",
     "ChecksumError",
     "ConfigError",
     "DownloadError",
@@ -55,11 +67,14 @@ __all__ = [
     "OpenConflictError",
     "RegistryError",
     "VersionNotFoundError",
+    "actor_type_labels",
+    "apply_changes",
     "changes",
     "download",
     "events_fields",
     "info",
     "inter_labels",
+    "interaction_labels",
     "load_events",
     "load_table",
     "update",

@@ -10,49 +10,27 @@ pandas, pyarrow and the optional engines are imported inside functions, never at
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from openconflict.config import redact_url
 from openconflict.ledger import Entry
 from openconflict.loader import frames, package, settings
-from openconflict.loader.columns import TABLES, events_types
+from openconflict.loader.apply import apply_changes
+from openconflict.loader.columns import TABLES
 from openconflict.loader.compare import compare_events, empty_changes
 from openconflict.loader.copies import download, verify
-from openconflict.loader.filters import Filters
-from openconflict.loader.labels import inter_labels as _label_frame
+from openconflict.loader.events import Output, file_for, load_events, require_geo
 from openconflict.loader.locate import bundled_path, local_copy, locate
-from openconflict.loader.scan import FileFormat, check_columns, conform, dataset, file_columns, scan
+from openconflict.loader.scan import FileFormat, check_columns, conform, dataset, scan
 from openconflict.loader.trust import Trusted, cache, refresh, resolve, trusted
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["changes", "download", "events_fields", "info", "load_events", "load_table", "update", "verify",
-           "versions"]
-
-Output = Literal["pandas", "arrow", "polars", "duckdb", "dask"]
-
-
-def _file_for(table: str, file_format: FileFormat) -> str:
-    if file_format not in ("parquet", "csv"):
-        raise ValueError(f"file_format={file_format!r}; choose 'parquet' or 'csv'")
-    return f"data/{table}.{file_format}"
-
-
-def _facts() -> frames.FactStore | None:
-    """Read/write of small derived facts in the cache, or None when the cache cannot be used."""
-    from openconflict.errors import ConfigError
-
-    store = cache()
-    try:
-        store.check()
-    except ConfigError:
-        return None
-    return (lambda name: store.read_json(".derived", name),
-            lambda name, data: store.write_json(data, ".derived", name))
+__all__ = ["apply_changes", "changes", "download", "events_fields", "info", "load_events", "load_table", "update",
+           "verify", "versions"]
 
 
 def _local_state(t: Trusted, release: Entry) -> tuple[bool, bool]:
@@ -126,68 +104,13 @@ def info(version: str | None = None) -> dict[str, Any]:
     }
 
 
-def load_events(
-    version: str | None = None,
-    *,
-    country: str | Sequence[str] | None = None,
-    iso3: str | Sequence[str] | None = None,
-    admin1: str | Sequence[str] | None = None,
-    start: str | int | dt.date | None = None,
-    end: str | int | dt.date | None = None,
-    event_type: str | Sequence[str] | None = None,
-    sub_event_type: str | Sequence[str] | None = None,
-    actor: str | Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-    output: Output = "pandas",
-    inter_labels: bool = False,
-    file_format: FileFormat = "parquet",
-) -> Any:
-    """The events of one release (None = latest), filtered inside the Parquet scan.
-
-    Each filter takes one value or a list (any of them matches); filters combine with AND. ``start``/``end``
-    are inclusive and take a date, "YYYY-MM-DD", "YYYY-MM" or a year. ``actor`` matches actor1, actor2 and
-    the associated-actor lists. ``columns`` selects columns (filters may use others). ``output``: "pandas"
-    (typed: datetime64 dates, categorical vocabularies, nullable integers), "arrow", "polars", "duckdb" (a
-    lazy relation over the Parquet file) or "dask" (a lazy dask DataFrame). ``inter_labels`` replaces
-    actor-type codes by labels. ``file_format="csv"`` reads the CSV twin instead, with the same types.
-    """
-    frames.check_output(output)
-    if inter_labels and output in ("duckdb", "dask"):
-        raise ValueError("inter_labels=True works with pandas, arrow and polars output; "
-                         "for duckdb/dask apply openconflict.inter_labels() to the computed result")
-    filters = Filters(country=country, iso3=iso3, admin1=admin1, start=start, end=end, event_type=event_type,
-                      sub_event_type=sub_event_type, actor=actor)
-    if output in ("duckdb", "dask"):
-        if file_format != "parquet":
-            raise ValueError(f"output={output!r} reads the Parquet file; file_format must be 'parquet'")
-        frames.require(output if output == "duckdb" else "dask.dataframe", output)
-    t, release = resolve(version)
-    rel = _file_for("events", file_format)
-    path = locate(t, release, rel).path
-    vocab = package.enums(package.datapackage(t, release))
-    filters.check_vocabulary(vocab)
-    if output == "duckdb":
-        return frames.duckdb_relation(path, columns, filters, "events")
-    cats = frames.categories(path, file_format, vocab, release.file(rel).sha256, _facts())
-    if output == "dask":
-        return frames.dask_events(path, columns, filters, cats)
-    cols = check_columns(columns, file_columns(path, file_format, events_types()), "events")
-    table = scan(path, file_format, None, cols, filters)
-    if output == "arrow":
-        return _label_frame(table) if inter_labels else table
-    if output == "polars":
-        frame = frames.polars_events(table, cats)
-        return _label_frame(frame) if inter_labels else frame
-    df = frames.type_pandas(frames.arrow_to_pandas(table, cats), cats)
-    return _label_frame(df) if inter_labels else df
-
-
 def load_table(name: str, version: str | None = None, *, columns: Sequence[str] | None = None,
                output: Output = "pandas", file_format: FileFormat = "parquet") -> Any:
     """One of the release's other tables: actors, locations, sources, deletions or changes.
 
     ``name="events"`` is the same as :func:`load_events` without filters. pandas output uses nullable Int64
-    for integers and datetime64[ns] for dates, whichever format is read.
+    for integers and datetime64[ns] for dates, whichever format is read; ``output="geopandas"`` works for
+    tables with coordinates (locations) and needs the ``geo`` extra.
     """
     if name == "events":
         return load_events(version, columns=columns, output=output, file_format=file_format)
@@ -196,8 +119,10 @@ def load_table(name: str, version: str | None = None, *, columns: Sequence[str] 
     frames.check_output(output)
     if output in ("duckdb", "dask") and file_format != "parquet":
         raise ValueError(f"output={output!r} reads the Parquet file; file_format must be 'parquet'")
+    if output == "geopandas":
+        require_geo()
     t, release = resolve(version)
-    path = locate(t, release, _file_for(name, file_format)).path
+    path = locate(t, release, file_for(name, file_format)).path
     types = package.csv_types(name, package.datapackage(t, release) if file_format == "csv" else None)
     if output == "duckdb":
         return frames.duckdb_relation(path, columns, None, name)
@@ -208,7 +133,7 @@ def load_table(name: str, version: str | None = None, *, columns: Sequence[str] 
     table = data.to_table(columns=check_columns(columns, data.schema.names, name))
     if file_format == "csv" and not types:
         # Without a Table Schema in datapackage.json, match the Parquet's own types when it is local.
-        pq_path = local_copy(t, release, _file_for(name, "parquet"))
+        pq_path = local_copy(t, release, file_for(name, "parquet"))
         if pq_path is not None:
             import pyarrow.parquet as pq
 
@@ -217,6 +142,12 @@ def load_table(name: str, version: str | None = None, *, columns: Sequence[str] 
         return table
     if output == "polars":
         return frames.require("polars", "polars").from_arrow(table)
+    if output == "geopandas":
+        if not {"latitude", "longitude"} <= set(table.column_names):
+            raise ValueError(f"output='geopandas' needs latitude and longitude columns, which {name} lacks")
+        from openconflict.export_geo import to_geopandas
+
+        return to_geopandas(frames.generic_pandas(table))
     return frames.generic_pandas(table)
 
 

@@ -29,8 +29,10 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("geo_precision", "int32"), ("source", "string"), ("source_scale", "string"), ("notes", "string"),
     ("fatalities", "int32"), ("tags", "string"), ("timestamp", "int64"), ("iso3", "string"),
     ("location_id", "string"), ("source_ids", "string"), ("source_urls", "string"),
+    # From release 2.0.0 on (older releases load without them):
+    ("admin1_pcode", "string"), ("admin2_pcode", "string"), ("admin3_pcode", "string"), ("dataset", "string"),
 )
-#: Columns whose values come from a vocabulary: categorical in pandas, Enum in polars.
+#: Columns whose values come from a vocabulary: Enum in polars (pandas output keeps them as text, see frames).
 VOCABULARY_COLUMNS: tuple[str, ...] = (
     "disorder_type", "event_type", "sub_event_type", "civilian_targeting", "region", "country", "iso3",
     "source_scale",

@@ -1,8 +1,10 @@
 """Turning scanned Arrow tables into the frames researchers asked for, with the same types every time.
 
-Why one module: pandas output must have real types (datetime64 dates, categorical vocabularies with the
-release's full category list, nullable integers) whichever file format or engine produced the rows, and
-the polars, DuckDB and Dask outputs must return exactly the rows and types the pandas output has.
+Why one module: pandas output must have real types (datetime64 dates, nullable integers, pandas' own text
+dtype for text and vocabularies alike) whichever file format or engine produced the rows, and the
+polars, DuckDB and Dask outputs must return exactly the rows the pandas output has. polars vocabularies are
+Enums over the release's whole category list (so filtered loads of one version concatenate; a polars
+group-by never invents empty groups).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["OUTPUTS", "arrow_to_pandas", "categories", "check_output", "dask_events", "duckdb_relation",
            "generic_pandas", "polars_events", "require", "text_dtype", "type_pandas"]
 
-OUTPUTS: tuple[str, ...] = ("pandas", "arrow", "polars", "duckdb", "dask")
+OUTPUTS: tuple[str, ...] = ("pandas", "arrow", "polars", "duckdb", "dask", "geopandas")
 _CATEGORIES: dict[str, dict[str, list[str]]] = {}
 _CATEGORIES_LOCK = threading.Lock()
 #: (read, write) of small JSON facts kept beside the cache, keyed by a file's sha256; see loader.cache.
@@ -90,8 +92,15 @@ def text_dtype() -> Any:
     return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
-def type_pandas(df: pd.DataFrame, cats: dict[str, list[str]]) -> pd.DataFrame:
-    """The one place pandas dtypes are decided, whatever the file format or engine."""
+def type_pandas(df: pd.DataFrame) -> pd.DataFrame:
+    """The one place pandas dtypes are decided, whatever the file format or engine.
+
+    Vocabulary columns are text, like every other text column, not categorical: under pandas 2 a group-by
+    on a categorical column (``observed=False``, pandas 2's default) returns every combination of its
+    categories with the other keys, most of them empty, and ``value_counts()`` lists categories with zero
+    rows; even categories trimmed to the values present still combine into groups that do not exist. Text
+    gives only the groups that exist under every pandas version (``.astype("category")`` is one call away).
+    """
     import pandas as pd
 
     types = dict(EVENT_COLUMNS)
@@ -107,27 +116,23 @@ def type_pandas(df: pd.DataFrame, cats: dict[str, list[str]]) -> pd.DataFrame:
             df[col] = df[col].astype("Int64")
         elif kind == "float64" and str(dtype) != "float64":
             df[col] = df[col].astype("float64")
-        if col in VOCABULARY_COLUMNS:
-            # Values outside the categories would silently become NaN: add them rather than lose data.
-            wanted = list(cats.get(col, []))
-            if isinstance(dtype, pd.CategoricalDtype):  # dictionary-encoded by Arrow: cheap remap
-                present = [str(v) for v in dtype.categories]
-                if present != wanted:
-                    extra = sorted(set(present) - set(wanted))
-                    df[col] = df[col].cat.set_categories(wanted + extra)
-            else:
-                extra = sorted(set(map(str, df[col].dropna().unique())) - set(wanted))
-                df[col] = df[col].astype(pd.CategoricalDtype(wanted + extra))
-        elif kind == "string" and dtype != text:
-            df[col] = df[col].astype(text)
+        elif (kind == "string" or col in VOCABULARY_COLUMNS) and dtype != text:
+            df[col] = _as_text(df[col], text)
     return df
 
 
-def arrow_to_pandas(table: pa.Table, cats: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def _as_text(series: pd.Series, text: Any) -> pd.Series:
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object).where(series.notna(), None)
+    return series.astype(text)
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow -> pandas with the typing done in Arrow, column by column, before the conversion.
 
-    Vocabulary columns become dictionary arrays over the release's full category list (so pandas receives
-    the final categorical dtype and does no remapping), dates become timestamp[ns], and integer codes map to
+    Dictionary-encoded text becomes plain text, dates become timestamp[ns], and integer codes map to
     pandas' nullable integers; :func:`type_pandas` then finds nothing to change.
     """
     import pandas as pd
@@ -138,15 +143,8 @@ def arrow_to_pandas(table: pa.Table, cats: dict[str, list[str]] | None = None) -
     for i, name in enumerate(table.column_names):
         typ = table.schema.field(i).type
         col = table.column(i)
-        if name in VOCABULARY_COLUMNS and pa.types.is_string(typ):
-            values = pa.array(cats.get(name, []) if cats else [], pa.string())
-            idx = pc.index_in(col, value_set=values) if len(values) else None
-            if idx is not None and pc.sum(pc.is_null(idx)).as_py() == pc.sum(pc.is_null(col)).as_py():
-                chunks = [pa.DictionaryArray.from_arrays(c, values) for c in
-                          (idx.chunks if isinstance(idx, pa.ChunkedArray) else [idx])]
-                table = table.set_column(i, name, pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())))
-            else:  # a value outside the known categories: type_pandas adds it rather than lose it
-                table = table.set_column(i, name, pc.dictionary_encode(col))
+        if pa.types.is_dictionary(typ):
+            table = table.set_column(i, name, pc.cast(col, typ.value_type))
         elif types.get(name) == "date32" and pa.types.is_date(typ):
             table = table.set_column(i, name, pc.cast(col, pa.timestamp("ns")))
     mapping = {pa.int8(): pd.Int64Dtype(), pa.int16(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),
@@ -177,19 +175,28 @@ def polars_events(table: pa.Table, cats: dict[str, list[str]]) -> Any:
     return frame.with_columns(pl.col(c).cast(pl.Enum(cats[c])) for c in VOCABULARY_COLUMNS if c in frame.columns)
 
 
-def duckdb_relation(path: Path, columns: Sequence[str] | None, filters: Filters | None, table: str) -> Any:
-    """A lazy DuckDB relation over one Parquet file, the filters as bound parameters."""
+def duckdb_relation(path: Path, columns: Sequence[str] | None, filters: Filters | None, table: str,
+                    labelled: bool = False) -> Any:
+    """A lazy DuckDB relation over one Parquet file, the filters as bound parameters; with ``labelled`` the
+    actor-type and interaction codes read as ACLED's text labels."""
     duckdb = require("duckdb", "duckdb")
     import pyarrow.parquet as pq
 
-    cols = check_columns(columns, pq.read_schema(path).names, table)
-    select = ", ".join(quote_ident(c) for c in cols) if cols else "*"
+    names = pq.read_schema(path).names
+    cols = check_columns(columns, names, table)
+    if labelled:
+        from openconflict.loader.labels import LABELLED_COLUMNS, label_sql
+
+        select = ", ".join(f"{label_sql(c, quote_ident(c))} AS {quote_ident(c)}" if c in LABELLED_COLUMNS
+                           else quote_ident(c) for c in (cols or names))
+    else:
+        select = ", ".join(quote_ident(c) for c in cols) if cols else "*"
     where, params = filters.sql() if filters is not None else ("TRUE", [])
     literal = "'" + str(path).replace("'", "''") + "'"
     return duckdb.sql(f"SELECT {select} FROM read_parquet({literal}) WHERE {where}", params=params)
 
 
-def dask_events(path: Path, columns: Sequence[str] | None, filters: Filters, cats: dict[str, list[str]]) -> Any:
+def dask_events(path: Path, columns: Sequence[str] | None, filters: Filters) -> Any:
     """A lazy dask DataFrame with one partition per row group that survives the pruning.
 
     Partitions are planned with pyarrow's own statistics pruning and read with the same scan and typing as
@@ -205,14 +212,14 @@ def dask_events(path: Path, columns: Sequence[str] | None, filters: Filters, cat
     cols = check_columns(columns, data.schema.names, "events")
     fragment = next(iter(data.get_fragments()))
     groups = [rg.id for piece in fragment.split_by_row_group(filters.arrow()) for rg in piece.row_groups]
-    read = functools.partial(_read_row_groups, str(path), cols, filters, cats)
+    read = functools.partial(_read_row_groups, str(path), cols, filters)
     meta = read([])
     if not groups:
         return dd.from_pandas(meta, npartitions=1)
     return dd.from_map(read, [[g] for g in groups], meta=meta, enforce_metadata=False)
 
 
-def _read_row_groups(path: str, columns: list[str] | None, filters: Filters, cats: dict[str, list[str]],
+def _read_row_groups(path: str, columns: list[str] | None, filters: Filters,
                      groups: list[int]) -> pd.DataFrame:
     """One dask partition: the given row groups, filtered and typed exactly as load_events does."""
     import pyarrow.parquet as pq
@@ -226,4 +233,4 @@ def _read_row_groups(path: str, columns: list[str] | None, filters: Filters, cat
         table = table.filter(expr)
     if columns is not None:
         table = table.select(columns)
-    return type_pandas(arrow_to_pandas(conform(table, events_types()), cats), cats)
+    return type_pandas(arrow_to_pandas(conform(table, events_types())))

@@ -8,9 +8,12 @@ All joins are vectorised with pyarrow.compute.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from openconflict.curated import Curated
+from openconflict.release.joins import combined_scale, joined_lookup, lookup, null_if_empty, to_int
 from openconflict.schema import Schema
 
 if TYPE_CHECKING:
@@ -23,7 +26,10 @@ ACLED_COLUMNS = [
     "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude",
     "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
 ]
-EXTRA_COLUMNS = ["iso3", "location_id", "source_ids", "source_urls"]
+EXTRA_COLUMNS = ["iso3", "location_id", "source_ids", "source_urls", "admin1_pcode", "admin2_pcode",
+                 "admin3_pcode", "dataset"]
+#: The value of the ``dataset`` column: how a frame mixing our events with ACLED's tells them apart.
+DATASET = "OpenConflict"
 EVENT_COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
 
 
@@ -33,7 +39,7 @@ def arrow_type(field: dict[str, Any]) -> pa.DataType:
 
     name, ftype = field["name"], field["type"]
     if ftype == "integer":
-        return pa.int64() if name == "timestamp" else pa.int32()
+        return pa.int64() if name.endswith("timestamp") else pa.int32()
     if ftype == "number":
         return pa.float64()
     if ftype == "date":
@@ -45,58 +51,6 @@ def release_arrow_schema(schema: Schema, table: str) -> pa.Schema:
     import pyarrow as pa
 
     return pa.schema([pa.field(f["name"], arrow_type(f)) for f in schema.release[table]["fields"]])
-
-
-def _null_if_empty(arr: Any) -> Any:
-    import pyarrow.compute as pc
-
-    return pc.if_else(pc.equal(arr, ""), None, arr)
-
-
-def _lookup(keys: Any, table_keys: Any, values: Any) -> Any:
-    import pyarrow.compute as pc
-
-    return pc.take(values, pc.index_in(keys, value_set=table_keys))
-
-
-def _int(arr: Any, type_: Any = None) -> Any:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.cast(_null_if_empty(arr), type_ or pa.int32())
-
-
-def _joined_lookup(lists: Any, keys: Any, values: Any, sep: str, distinct: bool) -> Any:
-    """For '; '-separated id lists, the matching values joined with ``sep`` (first-seen order).
-
-    Vectorised: the looked-up values are put back into the lists' own offsets, so no group-by is
-    needed; with ``distinct`` a repeated value within one row (two reports by one publisher) is
-    dropped with a numpy first-occurrence mask.
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    split = pc.split_pattern(lists, pattern="; ")
-    if isinstance(split, pa.ChunkedArray):
-        split = split.combine_chunks()
-    parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
-    flat = _lookup(pc.list_flatten(split), keys, values)
-    if isinstance(flat, pa.ChunkedArray):
-        flat = flat.combine_chunks()
-    n = len(lists)
-    if distinct and len(flat):
-        codes = np.asarray(pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        pair = parents * (int(codes.max()) + 1) + codes
-        _, first = np.unique(pair, return_index=True)
-        keep = np.zeros(len(pair), dtype=bool)
-        keep[first] = True
-        flat = flat.filter(pa.array(keep))
-        parents = parents[keep]
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(parents, minlength=n), out=offsets[1:])
-    rebuilt = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
-    return pc.binary_join(rebuilt, sep)
 
 
 def derive_events(curated: Curated, schema: Schema) -> pa.Table:
@@ -119,29 +73,29 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
 
     dates = pc.cast(pc.strptime(ev.column("event_date"), format="%Y-%m-%d", unit="s"), pa.date32())
     sub = ev.column("sub_event_type")
-    disorder = _lookup(sub, pa.array([e.sub_event_type for e in schema.event_types]),
+    disorder = lookup(sub, pa.array([e.sub_event_type for e in schema.event_types]),
                        pa.array([e.disorder_type for e in schema.event_types]))
 
     actor_names = actors.column("actor")
-    actor_types = _int(actors.column("actor_type"))
-    inter1 = _lookup(ev.column("actor1"), actor_names, actor_types)
-    inter2 = pc.fill_null(_lookup(_null_if_empty(ev.column("actor2")), actor_names, actor_types), 0)
+    actor_types = to_int(actors.column("actor_type"))
+    inter1 = lookup(ev.column("actor1"), actor_names, actor_types)
+    inter2 = pc.fill_null(lookup(null_if_empty(ev.column("actor2")), actor_names, actor_types), 0)
     lo, hi = pc.min_element_wise(inter1, inter2), pc.max_element_wise(inter1, inter2)
     interaction = pc.if_else(pc.equal(inter2, 0), pc.multiply(inter1, 10), pc.add(pc.multiply(lo, 10), hi))
 
     loc_ids = locs.column("location_id")
 
     def loc(col: str) -> Any:
-        return _lookup(ev.column("location_id"), loc_ids, locs.column(col))
+        return lookup(ev.column("location_id"), loc_ids, locs.column(col))
 
     lat = pc.round(pc.cast(loc("latitude"), pa.float64()), 4)
     lon = pc.round(pc.cast(loc("longitude"), pa.float64()), 4)
 
     src_ids = srcs.column("source_id")
     source_lists = ev.column("source_ids")
-    source = _joined_lookup(source_lists, src_ids, srcs.column("publisher"), "; ", distinct=True)
-    scale = _joined_lookup(source_lists, src_ids, srcs.column("source_scale"), "-", distinct=True)
-    urls = _joined_lookup(source_lists, src_ids, srcs.column("url"), "; ", distinct=False)
+    source = joined_lookup(source_lists, src_ids, srcs.column("publisher"), "; ", distinct=True)
+    scale = combined_scale(source_lists, src_ids, srcs.column("source_scale"), list(schema.source_scales))
+    urls = joined_lookup(source_lists, src_ids, srcs.column("url"), "; ", distinct=False)
 
     ts = pc.cast(pc.cast(pc.strptime(ev.column("updated"), format="%Y-%m-%dT%H:%M:%SZ", unit="s"),
                          pa.int64()), pa.int64())
@@ -149,38 +103,42 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
         "event_id_cnty": eid,
         "event_date": dates,
         "year": pc.cast(pc.year(dates), pa.int32()),
-        "time_precision": _int(ev.column("time_precision")),
+        "time_precision": to_int(ev.column("time_precision")),
         "disorder_type": disorder,
         "event_type": ev.column("event_type"),
         "sub_event_type": sub,
         "actor1": ev.column("actor1"),
-        "assoc_actor_1": _null_if_empty(ev.column("assoc_actor_1")),
+        "assoc_actor_1": null_if_empty(ev.column("assoc_actor_1")),
         "inter1": inter1,
-        "actor2": _null_if_empty(ev.column("actor2")),
-        "assoc_actor_2": _null_if_empty(ev.column("assoc_actor_2")),
+        "actor2": null_if_empty(ev.column("actor2")),
+        "assoc_actor_2": null_if_empty(ev.column("assoc_actor_2")),
         "inter2": inter2,
         "interaction": pc.cast(interaction, pa.int32()),
-        "civilian_targeting": _null_if_empty(ev.column("civilian_targeting")),
-        "iso": _lookup(iso3, iso_arr, c_num),
-        "region": _lookup(iso3, iso_arr, c_region),
-        "country": _lookup(iso3, iso_arr, c_name),
-        "admin1": _null_if_empty(loc("admin1")),
-        "admin2": _null_if_empty(loc("admin2")),
-        "admin3": _null_if_empty(loc("admin3")),
+        "civilian_targeting": null_if_empty(ev.column("civilian_targeting")),
+        "iso": lookup(iso3, iso_arr, c_num),
+        "region": lookup(iso3, iso_arr, c_region),
+        "country": lookup(iso3, iso_arr, c_name),
+        "admin1": null_if_empty(loc("admin1")),
+        "admin2": null_if_empty(loc("admin2")),
+        "admin3": null_if_empty(loc("admin3")),
         "location": loc("location"),
         "latitude": lat,
         "longitude": lon,
-        "geo_precision": _int(ev.column("geo_precision")),
+        "geo_precision": to_int(ev.column("geo_precision")),
         "source": source,
         "source_scale": scale,
         "notes": ev.column("notes"),
-        "fatalities": _int(ev.column("fatalities")),
-        "tags": _null_if_empty(ev.column("tags")),
+        "fatalities": to_int(ev.column("fatalities")),
+        "tags": null_if_empty(ev.column("tags")),
         "timestamp": ts,
         "iso3": iso3,
         "location_id": ev.column("location_id"),
         "source_ids": source_lists,
         "source_urls": urls,
+        "admin1_pcode": null_if_empty(loc("admin1_pcode")),
+        "admin2_pcode": null_if_empty(loc("admin2_pcode")),
+        "admin3_pcode": null_if_empty(loc("admin3_pcode")),
+        "dataset": pa.array([DATASET] * len(eid), pa.string()),
     }
     target = release_arrow_schema(schema, "events")
     table = pa.table({f.name: pc.cast(cols[f.name], f.type) for f in target}, schema=target)
@@ -223,18 +181,40 @@ def _typed(curated_table: pa.Table, schema: Schema, name: str, extra: dict[str, 
     cols = {}
     for f in target:
         arr = extra[f.name] if extra and f.name in extra else curated_table.column(f.name)
+        if arr.type == f.type and not pa.types.is_string(f.type):
+            cols[f.name] = arr  # derived already in its released type
+            continue
         if pa.types.is_string(f.type):
-            arr = _null_if_empty(arr)
+            arr = null_if_empty(arr)
         elif pa.types.is_date(f.type):
-            arr = pc.cast(pc.strptime(_null_if_empty(arr), format="%Y-%m-%d", unit="s"), pa.date32())
+            arr = pc.cast(pc.strptime(null_if_empty(arr), format="%Y-%m-%d", unit="s"), pa.date32())
         else:
-            arr = pc.cast(_null_if_empty(arr), f.type)
+            arr = pc.cast(null_if_empty(arr), f.type)
         cols[f.name] = pc.cast(arr, f.type)
     return pa.table(cols, schema=target)
 
 
-def derive_registries(curated: Curated, schema: Schema) -> dict[str, pa.Table]:
-    """Released actors, locations (with their country), sources and deletions, sorted by key."""
+def deletion_timestamps(deleted_in: Any, release_dates: Mapping[str, dt.date]) -> Any:
+    """Unix seconds of midnight UTC on the release date of each tombstone's ``deleted_in`` version.
+
+    This is the ``deleted_timestamp`` of ACLED's deleted-events feed: a user's update script compares it
+    with the ``timestamp`` of the events it holds. A version that is neither published nor being built
+    has no date; the release plan refuses such a tombstone before this runs.
+    """
+    import pyarrow as pa
+
+    epoch = dt.date(1970, 1, 1)
+    seconds = {v: (d - epoch).days * 86_400 for v, d in release_dates.items()}
+    return pa.array([seconds.get(v) for v in deleted_in.to_pylist()], pa.int64())
+
+
+def derive_registries(curated: Curated, schema: Schema,
+                      release_dates: Mapping[str, dt.date] | None = None) -> dict[str, pa.Table]:
+    """Released actors, locations (with their country), sources and deletions, sorted by key.
+
+    ``release_dates`` maps every published version, and the one being built, to its release date; the
+    deletions table derives ACLED's ``deleted_timestamp`` from it.
+    """
     import numpy as np
     import pyarrow as pa
 
@@ -247,6 +227,10 @@ def derive_registries(curated: Curated, schema: Schema) -> dict[str, pa.Table]:
         "locations": _typed(locs.table, schema, "locations",
                             {"iso3": pa.array(iso.tolist(), pa.string())}).sort_by("location_id"),
         "sources": _typed(tables["sources"].table, schema, "sources").sort_by("source_id"),
-        "deletions": _typed(tables["deletions"].table, schema, "deletions").sort_by("event_id"),
+        "deletions": _typed(tables["deletions"].table, schema, "deletions", {
+            "event_id_cnty": tables["deletions"].table.column("event_id"),
+            "deleted_timestamp": deletion_timestamps(tables["deletions"].table.column("deleted_in"),
+                                                     release_dates or {}),
+        }).sort_by("event_id"),
     }
     return out

@@ -49,8 +49,10 @@ def _foreign_keys(name: str) -> list[dict[str, Any]]:
     return []
 
 
-def descriptor(schema: Schema, plan: ReleasePlan, csv_files: Mapping[str, FileEntry]) -> dict[str, Any]:
-    """The descriptor of ``plan``; ``csv_files`` gives the written CSVs' sizes and sha256 by path."""
+def descriptor(schema: Schema, plan: ReleasePlan, csv_files: Mapping[str, FileEntry],
+               report: FileEntry | None = None) -> dict[str, Any]:
+    """The descriptor of ``plan``; ``csv_files`` gives the written CSVs' sizes and sha256 by path, and
+    ``report`` the release report's page, declared as a plain (non-tabular) resource."""
     resources = []
     for name in RELEASE_TABLES:
         ts = {k: v for k, v in table_schema(schema, name).items() if k != "foreignKeys"}
@@ -73,6 +75,13 @@ def descriptor(schema: Schema, plan: ReleasePlan, csv_files: Mapping[str, FileEn
             "mediatype": PARQUET_MEDIATYPE, "schema": ts,
             "description": f"The {name} table as Parquet (zstd); same rows and columns as data/{name}.csv. "
                            "Size and sha256: see SHA256SUMS.",
+        })
+    if report is not None:
+        resources.append({
+            "name": "report", "path": report.path, "format": "html", "mediatype": "text/html",
+            "encoding": "utf-8", "bytes": report.bytes, "hash": f"sha256:{report.sha256}",
+            "description": "A self-contained page with this release's figures, charts, map and changes; "
+                           "it fetches nothing from the network.",
         })
     diff, version = plan.diff, plan.version
     return {

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from openconflict.errors import BuildError
 from openconflict.ledger import Ledger
-from openconflict.versions import RANK, Version, bump_kind
+from openconflict.versions import RANK, Version, bump_kind, next_version
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -122,6 +122,15 @@ def check_tombstones(events: pa.Table, deletions: pa.Table, diff: ReleaseDiff,
         raise BuildError("; ".join(problems))
 
 
+def check_deletion_versions(curated: Curated, release_dates: dict[str, dt.date]) -> None:
+    """Every tombstone names the release that deleted it: a published version or the one being built."""
+    deleted_in = curated.tables["deletions"].table.column("deleted_in").to_pylist()
+    unknown = sorted({v for v in deleted_in if v not in release_dates})
+    if unknown:
+        raise BuildError(f"deletions.csv names deleted_in versions that are neither published nor this release: "
+                         f"{', '.join(unknown)} (published: {', '.join(release_dates)})")
+
+
 def _max_date(column: Any) -> dt.date | None:
     import pyarrow.compute as pc
 
@@ -162,7 +171,7 @@ def _check_bump(version: Version, diff: ReleaseDiff, latest: LatestRelease | Non
     return None
 
 
-def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.date, today: dt.date,
+def plan_release(curated: Curated, schema: Schema, version: str | None, *, date: dt.date, today: dt.date,
                  ledger: Ledger, latest: LatestRelease | None, changelog: str | None = None,
                  citation_template: str | None = None, allow_unchanged: bool = False) -> ReleasePlan:
     """Decide the release ``version`` or raise :class:`BuildError` naming the first rule it breaks.
@@ -173,6 +182,7 @@ def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.dat
     real build would refuse it.
     """
     from openconflict.release import texts
+    from openconflict.release.aggregates import aggregate_tables
     from openconflict.release.derive import derive_events, derive_registries
     from openconflict.release.descriptor import events_fields
     from openconflict.release.diff import diff_events, diff_schemas
@@ -185,17 +195,28 @@ def plan_release(curated: Curated, schema: Schema, version: str, *, date: dt.dat
     report = validate_curated(curated, schema, today)
     if not report.ok:
         raise BuildError(f"validation failed: {report.summary()}", report)
-    parsed = check_version(version, ledger)
+    if version is None and not allow_unchanged:
+        raise BuildError("a release needs a version (X.Y.Z); only a dry run may leave the choice to the build")
 
     events = derive_events(curated, schema)
-    registries = derive_registries(curated, schema)
+    release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
+    if version is not None:
+        release_dates[version] = date
+    registries = derive_registries(curated, schema, release_dates)
     diff = diff_events(latest.events if latest else None, events)
     if latest is not None:
         if latest.fields is not None:
             diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
         diff.registry_changes = [n for n in REGISTRY_TABLES if not registries[n].equals(latest.registries[n])]
+    if version is None:  # a dry run without a version: the smallest version the change allows
+        version = str(next_version(latest.version if latest else None, diff.required))
+        release_dates[version] = date
+        registries = derive_registries(curated, schema, release_dates)
+    parsed = check_version(version, ledger)
+    registries.update(aggregate_tables(events, schema.vocabulary("event_type")))
     check_tombstones(events, registries["deletions"], diff, latest)
     unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
+    check_deletion_versions(curated, release_dates)
     check_date(date, today, events, registries["sources"], latest)
 
     previous = latest.version if latest else None

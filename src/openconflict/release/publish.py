@@ -92,7 +92,7 @@ def _read_text(path: Path | None) -> str | None:
         raise BuildError(f"cannot read {path} as UTF-8 text: {exc}") from None
 
 
-def build_release(root: Path, version: str, *, date: str | dt.date | None = None,
+def build_release(root: Path, version: str | None, *, date: str | dt.date | None = None,
                   releases_dir: Path = Path("build/releases"), dist_dir: Path | None = Path("build/dist"),
                   dry_run: bool = False, changelog: Path | None = None, citation: Path | None = None,
                   schema: Schema | None = None, lock_wait: float | None = None,
@@ -121,7 +121,8 @@ def build_release(root: Path, version: str, *, date: str | dt.date | None = None
     citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")
 
     with build_lock(releases_dir, lock_wait=lock_wait) as state:
-        check_version(version, state.ledger)  # cheap refusals before reading anything
+        if version is not None:
+            check_version(version, state.ledger)  # cheap refusals before reading anything
         latest = read_latest(releases_dir, state.ledger)
         curated = read_curated(root, schema)
         plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
@@ -145,7 +146,8 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
     renamed = False
     try:
         try:
-            files = write_release_folder(tmp, schema, plan)
+            previous = releases_dir / plan.previous if plan.previous else None
+            files = write_release_folder(tmp, schema, plan, previous)
         except OSError as exc:
             raise BuildError(f"could not write release {version}: {exc}") from None
         entry = Entry(version, plan.date.isoformat(), plan.events.num_rows, files, ledger.head)

@@ -56,8 +56,52 @@ def _seal(*paths: Path) -> None:
         os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
 
 
-def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan) -> dict[str, FileEntry]:
-    """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256."""
+def _render_report(folder: Path, previous: Path | None) -> FileEntry:
+    """The release's report (issue 14) in ``report/``, from the folder's own files; its size and sha256."""
+    from openconflict.errors import BuildError, ReportError
+
+    try:
+        from openconflict.reporting import render_report
+    except ImportError as exc:  # matplotlib is in the curate extra
+        raise BuildError(f"the release report needs matplotlib ({exc}); install the curator extra: "
+                         'pip install -e ".[curate]"') from None
+    try:
+        page = render_report(folder, folder / "report", previous if previous and previous.is_dir() else None)
+    except ReportError as exc:
+        raise BuildError(f"the release report could not be rendered: {exc}") from None
+    _seal(folder / "report", page)
+    rel = page.relative_to(folder).as_posix()
+    return FileEntry(rel, page.stat().st_size, sha256_file(page))
+
+
+def check_with_frictionless(folder: Path) -> None:
+    """Refuse the release unless the frictionless validator finds its data package valid.
+
+    Frictionless is the reference implementation researchers' tools share: the descriptor, every CSV's
+    size and hash, its Table Schema, primary and foreign keys are checked before anything is published.
+    """
+    from openconflict.errors import BuildError
+
+    try:
+        from frictionless import validate
+    except ImportError:
+        raise BuildError('the release step checks every release with frictionless; install the curator extra: '
+                         'pip install -e ".[curate]"') from None
+    report = validate(str(folder / "datapackage.json"))
+    if not report.valid:
+        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
+        errors += [f"{e.type}: {e.message}" for e in report.errors][:10]
+        raise BuildError("frictionless refuses the release: " + "; ".join(errors))
+
+
+def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
+                         previous: Path | None = None) -> dict[str, FileEntry]:
+    """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256.
+
+    ``previous`` is the folder of the release published before it (for the report's "what changed").
+    The report is rendered from the finished tables and texts, then declared in the descriptor; the
+    descriptor is checked by frictionless before SHA256SUMS seals the folder.
+    """
     data = folder / "data"
     data.mkdir()
     write_table(plan.events, data, "events")
@@ -72,6 +116,10 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan) -> dic
     (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
     (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
     _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
+    page = _render_report(folder, previous)
+    (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs, report=page)))
+    _seal(folder / "datapackage.json")
+    check_with_frictionless(folder)
     sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
             for p in sorted(folder.rglob("*")) if p.is_file()]
     (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")

@@ -32,6 +32,7 @@ def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -
     check_references(ch, tables)
     check_source_dates(ch, tables["sources"])
     check_consistency(ch, tables["actors"])
+    check_crowd_size(ch, schema)
     check_duplicate_events(ch)
 
 
@@ -216,15 +217,44 @@ def check_consistency(ch: Checker, actors: CuratedTable) -> None:
             "consistency.protest-actor", "a Protests event has protesters (type 6) as actor1")
     ch.emit(pc.and_(pc.equal(et, "Riots"), pc.invert(is_type(t1, RIOTER_TYPE))), "actor1",
             "consistency.riot-actor", "a Riots event has rioters (type 5) as actor1")
-    targeted = pc.equal(ch.col("civilian_targeting"), "Civilians targeted")
+    targeted = pc.equal(ch.col("civilian_targeting"), "Civilian targeting")
     ch.emit(pc.and_(vac, pc.invert(targeted)), "civilian_targeting", "consistency.civilian-targeting",
-            "Violence against civilians always targets civilians: set 'Civilians targeted'")
+            "Violence against civilians always targets civilians: set 'Civilian targeting'")
     allowed_type = pc.is_in(et, value_set=pa.array(sorted(TARGETING_TYPES)))
     ch.emit(pc.and_(targeted, pc.invert(allowed_type)), "civilian_targeting", "consistency.civilian-targeting",
             "civilian targeting is coded only for violence against civilians, explosions and riots")
     ch.emit(pc.and_(pc.and_(targeted, allowed_type), pc.invert(is_type(t2, CIVILIAN_TYPE))),
             "civilian_targeting", "consistency.civilian-targeting",
             "civilian targeting needs a civilian actor (type 7) as actor2")
+
+
+CROWD_TAG = "crowd size="
+CROWD_TYPES = ("Protests", "Riots")
+
+
+def check_crowd_size(ch: Checker, schema: Schema) -> None:
+    """Every Protests and Riots event carries exactly one crowd-size tag; other event types carry none.
+
+    ACLED's convention: the tag gives the crowd's size as the report words it, or says that no report gave
+    one (``crowd size=no report``), so a filter on the tag never silently misses a protest.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tags = pc.fill_null(ch.col("tags"), "")
+    # "; " before and ";" after every list make each tag start with "; " and end before ";".
+    framed = pc.binary_join_element_wise("; ", tags, ";", "")
+    count = pc.count_substring(framed, pattern="; " + CROWD_TAG)
+    empty_value = pc.match_substring_regex(framed, pattern=r"; crowd size=\s*;")
+    crowd = pc.is_in(ch.col("event_type"), value_set=pa.array(CROWD_TYPES))
+    ch.emit(pc.and_(crowd, pc.not_equal(count, 1)), "tags", "consistency.crowd-size",
+            "a Protests or Riots event needs exactly one tag 'crowd size=<figure or wording from the report>' "
+            "or 'crowd size=no report'")
+    ch.emit(pc.and_(crowd, empty_value), "tags", "consistency.crowd-size",
+            "the crowd-size tag is empty: give the report's figure or wording, or 'crowd size=no report'")
+    other = pc.and_(pc.invert(crowd), pc.is_in(ch.col("event_type"), value_set=pa.array(schema.vocabulary("event_type"))))
+    ch.emit(pc.and_(other, pc.greater(count, 0)), "tags", "consistency.crowd-size",
+            "only Protests and Riots events carry a crowd-size tag")
 
 
 def check_duplicate_events(ch: Checker) -> None:

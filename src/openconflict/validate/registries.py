@@ -7,6 +7,7 @@ the country's box, source scales) on top of its Table Schema, and the events' ru
 from __future__ import annotations
 
 from ..schema import Schema
+from .admin import check_admin_units
 from .emit import Checker
 from .events import check_file_countries, row_iso3
 from .fields import check_fields
@@ -36,6 +37,7 @@ def check_locations(ch: Checker, schema: Schema) -> None:
     ch.emit(pc.and_(nonempty(lid), pc.not_equal(pc.utf8_slice_codeunits(lid, 0, 3), row_iso3(ch))),
             "location_id", "id.country", "the id's country code must match the file it is in")
     check_file_countries(ch, schema, "file")
+    check_admin_units(ch, schema)
 
     def number(name: str) -> pa.Array:
         col = ch.col(name)

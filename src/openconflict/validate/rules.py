@@ -101,6 +101,17 @@ RULES: tuple[Rule, ...] = (
     Rule("consistency.riot-actor", _E, "A Riots event does not have rioters (type 5) as actor1."),
     Rule("consistency.civilian-targeting", _E, "Civilian targeting is missing where the event type needs "
                                                "it, or set where it does not belong."),
+    Rule("consistency.crowd-size", _E, "A Protests or Riots event lacks its one crowd-size tag ('crowd "
+                                       "size=' with the report's figure or wording, or 'crowd size=no report'), "
+                                       "or another event type carries one."),
+    # -- administrative units -----------------------------------------------------------------------------
+    Rule("ref.admin-pcode", _E, "A location's P-code is not a unit of the right level in its country's "
+                                "crosswalk (schema/crosswalk/), or its country has no crosswalk."),
+    Rule("consistency.admin-pcode", _E, "A location's administrative units disagree with the crosswalk: a "
+                                        "P-code that does not lie in the level above, or a name that is not "
+                                        "the crosswalk's name for its P-code."),
+    Rule("warn.admin-pcode-missing", _W, "An administrative unit is named without its P-code in a country that "
+                                         "has a crosswalk, so its spelling cannot be checked."),
     # -- coordinates ------------------------------------------------------------------------------------------
     Rule("geo.bbox", _E, "A location's coordinates fall outside its country's bounding box."),
     Rule("geo.no-bbox", _W, "The country vocabulary has no bounding box for this country, so its "
