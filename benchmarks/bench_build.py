@@ -10,6 +10,7 @@ step (a sort, a join, a Python loop over rows) grows faster than the data.
 from __future__ import annotations
 
 import shutil
+import statistics
 import time
 from pathlib import Path
 
@@ -44,8 +45,54 @@ def _files(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def run(n: int, work: Path, *, sizes: list[int] | None = None, repeats: int = 1, seed: int = 0) -> BenchResult:
-    """Build at each size (``repeats`` times each, median); targets at 1M and the 3M/1M ratio."""
+def _edit_tree(root: Path, stage: int) -> int:
+    """Revise the notes of every event in about 1 % of the event files (a different 1 % per stage), the
+    kind of correction a later release carries; returns the number of files edited."""
+    files = sorted((root / "events").glob("*/*.csv"))
+    edited = 0
+    for k, path in enumerate(files):
+        if k % 100 != stage % 100:
+            continue
+        body = path.read_bytes()
+        new = body.replace(b"(generated; not reported).", f"(generated; not reported; revised {stage}).".encode())
+        if new != body:
+            path.write_bytes(new)
+            edited += 1
+    return edited
+
+
+def later_releases(work: Path, n: int, earlier: int, seed: int = 0) -> list[tuple[int, float, float]]:
+    """Build a first release of ``n`` events and then ``earlier`` later ones, each after revising about 1 % of
+    the events; returns (earlier releases present, wall s, peak MB) for every build, the first included."""
+    src = ensure_tree(work, n, seed)
+    base = work / f"later-n{n}"
+    shutil.rmtree(base, ignore_errors=True)
+    root = base / "datasets"
+    shutil.copytree(src, root)
+    releases, dist = base / "releases", base / "dist"
+    releases.mkdir(parents=True)
+    dist.mkdir(parents=True)
+    out = []
+    try:
+        for k in range(earlier + 1):
+            if k:
+                _edit_tree(root, k)
+            cmd = [*openconflict_cmd(), "build", "--version", f"1.0.{k}", "--date", DATE, "--root", str(root),
+                   "--releases", str(releases), "--dist", str(dist)]
+            proc = run_measured(cmd)
+            if proc.rc != 0:
+                raise RuntimeError(f"build 1.0.{k} of {n:,} events failed (exit {proc.rc}): "
+                                   f"{proc.stdout[-1500:]} {proc.stderr[-1500:]}")
+            out.append((k, round(proc.wall, 3), round(proc.peak_mb, 1)))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)  # a 10M series holds ~30 GB of releases otherwise
+    return out
+
+
+def run(n: int, work: Path, *, sizes: list[int] | None = None, repeats: int = 1, seed: int = 0,
+        later_sizes: list[int] | None = None, earlier: int = 5) -> BenchResult:
+    """First-release builds at each of ``sizes`` (``repeats`` times, median), then at each of ``later_sizes``
+    a series of later releases with 1..``earlier`` releases already present (time and peak memory each)."""
     result = BenchResult("build", n)
     try:
         import openconflict.release  # noqa: F401
@@ -65,29 +112,40 @@ def run(n: int, work: Path, *, sizes: list[int] | None = None, repeats: int = 1,
             wall, peak, folder, out = build_once(work, size, seed)
             runs.append(round(wall, 3))
             peaks.append(peak)
-        med = sorted(runs)[len(runs) // 2]
+        med = statistics.median(runs)
         walls[size] = med
         assert folder is not None
-        files = _files(folder)
-        result.timings.append(Timing(f"openconflict build {size:,} events", med, runs, size, peak_mb=round(max(peaks), 1),
+        result.timings.append(Timing(f"first release, {size:,} events", med, runs, size, peak_mb=round(max(peaks), 1),
                                      note=f"tree generated/cached in {gen:.1f} s"))
-        result.extra[f"release_{size}"] = {"files": files, "cli_tail": out,
+        result.extra[f"release_{size}"] = {"files": _files(folder), "cli_tail": out,
                                            "zip_bytes": sum(p.stat().st_size for p in
                                                             release_dirs(work, size)[1].glob("*.zip"))}
+    later: dict[int, dict[int, tuple[float, float]]] = {}
+    for size in sorted(set(later_sizes or [])):
+        series = later_releases(work, size, earlier, seed)
+        later[size] = {k: (w, p) for k, w, p in series}
+        for k, w, p in series:
+            what = "first release (of the series)" if k == 0 else f"later release, {k} earlier present"
+            result.timings.append(Timing(f"{what}, {size:,} events", w, [w], size, peak_mb=p,
+                                         note="after revising the notes of ~1 % of events" if k else ""))
+    result.extra["later"] = {str(s): {str(k): v for k, v in d.items()} for s, d in later.items()}
     m = 1_000_000
-    if m in walls:
-        peak_1m = result.timing(f"openconflict build {m:,} events")
-        result.targets.append(target("build 1,000,000 events", walls[m], 20.0, "s"))
-        result.targets.append(target("build 1,000,000 events: peak memory", peak_1m.peak_mb if peak_1m else None,
-                                     4096.0, "MB"))
+    first = result.timing(f"first release, {m:,} events")
+    result.targets.append(target("first release of 1,000,000 events", walls.get(m), 9.0, "s"))
+    result.targets.append(target("first release of 1,000,000 events: peak memory",
+                                 first.peak_mb if first else None, 4096.0, "MB"))
+    if m in later:
+        base_w = later[m][0][0]
+        for k in sorted(later[m]):
+            if k:
+                result.targets.append(target(f"later release of 1M ({k} earlier) / first release time",
+                                             later[m][k][0] / base_w, 1.2, "x", note="the same series"))
+    big = max((s for s in later if s > m), default=None)
+    if m in later and big:
+        k = max(later[m])
+        result.targets.append(target(f"later release peak memory, {big:,} / 1,000,000 events ({k} earlier)",
+                                     later[big][k][1] / later[m][k][1], 1.5, "x"))
     else:
-        big = max(walls)
-        t = result.timing(f"openconflict build {big:,} events")
-        result.targets.append(target(f"build {big:,} events (target set for 1M: 20 s)", walls[big], 20.0, "s"))
-        result.targets.append(target(f"build {big:,} events: peak memory", t.peak_mb if t else None, 4096.0, "MB"))
-    if m in walls and 3 * m in walls:
-        result.targets.append(target("build 3M / build 1M time", walls[3 * m] / walls[m], 3.5, "x"))
-    else:
-        result.targets.append(target("build 3M / build 1M time", None, 3.5, "x",
-                                     note="3M not run (python benchmarks/run.py --build-sizes 100000,1000000,3000000)"))
+        result.targets.append(target("later release peak memory, 10M / 1M", None, 1.5, "x",
+                                     note="needs the --huge series (python benchmarks/run.py --huge)"))
     return result

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from benchmarks import load_shapes
 from benchmarks.bench_build import VERSION, build_once, release_dirs
 from benchmarks.common import BenchResult, Timing, measure, target
 from benchmarks.synth import pick_countries
@@ -47,8 +48,10 @@ def _country_name(iso3: str) -> str:
     return load_schema().countries[iso3].name
 
 
-def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: int = 0) -> BenchResult:
-    """Time a filtered load of one country-year against read_csv + filter and polars."""
+def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: int = 0, cold_repeats: int = 3,
+        shape_repeats: int = 5) -> BenchResult:
+    """Time a filtered load of one country-year against read_csv + filter and polars, then every query shape
+    cold (fresh processes) and warm against every peer (``load_shapes``)."""
     result = BenchResult("load", n)
     try:
         import openconflict.loader  # noqa: F401
@@ -132,20 +135,74 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
 
         med_pl, runs_pl, df_pl = measure(polars_scan, repeats, warmup=1)
         result.timings.append(Timing("polars.scan_parquet + filter", med_pl, runs_pl, df_pl.height))
-    counts = {t.case: t.rows for t in result.timings if not t.case.startswith("ledger + locate")}
+    actor = f"Synthetic Rebel Front 1 ({iso3})"
+    os.environ.update(env)
+    try:
+        shape_t = load_shapes.cold(parquet, VERSION, name, actor, env, cold_repeats)
+        shape_t += load_shapes.warm(parquet, VERSION, name, actor, shape_repeats)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    result.timings += shape_t
+    _shape_targets(result, shape_t)
+    counts = {t.case: t.rows for t in result.timings
+              if not t.case.startswith(("ledger + locate", "cold: python", "cold: ", "warm: "))}
     result.extra["row_counts_agree"] = len(set(counts.values())) == 1
     result.extra["row_counts"] = counts
     result.extra["ratios"] = {"read_csv / ours": round(med_pd / med, 1)}
     if med_pl:
         result.extra["ratios"]["ours / polars"] = round(med / med_pl, 2)
+    result.extra["shape_rows_agree"] = _shape_rows_agree(shape_t)
     before = BEFORE_ISSUE_9_MS.get(n)
     result.targets += [
         target("filtered load, median", med * 1000, 40.0, "ms"),
         target("warm filtered load / before issue 9", med * 1000 / before if before else None, 1.5, "x",
                note=f"before: {before} ms" if before else "no earlier measurement at this N"),
         target("filtered load speed-up over read_csv + filter", med_pd / med, 15.0, "x", higher_is_better=True),
-        target("filtered load time / polars time", med / med_pl if med_pl else None, 3.0, "x"),
-        target("all three return the same rows", 1.0 if result.extra["row_counts_agree"] else 0.0, 1.0, "bool",
+        target("all tools return the same rows, every shape",
+               1.0 if result.extra["row_counts_agree"] and result.extra["shape_rows_agree"] else 0.0, 1.0, "bool",
                higher_is_better=True),
     ]
     return result
+
+
+def _shape_rows_agree(timings: list[Timing]) -> bool:
+    groups: dict[str, set[int]] = {}
+    for t in timings:
+        if t.case.startswith(("cold: ", "warm: ")) and not t.case.startswith("cold: python"):
+            shape = t.case.split(": ")[1]
+            groups.setdefault(shape, set()).add(t.rows)
+    return all(len(v) == 1 for v in groups.values())
+
+
+def _shape_targets(result: BenchResult, timings: list[Timing]) -> None:
+    """Issue 12's load targets, each with the named peer and the best peer of the same output."""
+    by = {t.case: t for t in timings}
+
+    def ratio(case: str, peer: str) -> float | None:
+        a, b = by.get(case), by.get(peer)
+        return a.median_s / b.median_s if a and b else None
+
+    cy = "one country-year"
+    named = [
+        ("cold", "pandas", "pandas.read_parquet(filters)", 1.3),
+        ("cold", "arrow", "polars collect", 1.3),
+        ("warm", "pandas", "polars + to_pandas", 1.3),
+    ]
+    for prefix, output, peer, limit in named:
+        ours, best = load_shapes.best_peer(timings, prefix, cy, output)
+        note = f"best peer: {best.case.split(': ')[-1]} ({ours.median_s / best.median_s:.2f}x)" if ours and best else ""
+        result.targets.append(target(f"{prefix} {cy}, {output} output / {peer}",
+                                     ratio(f"{prefix}: {cy}: openconflict ({output})", f"{prefix}: {cy}: {peer}"),
+                                     limit, "x", note=note))
+    for shape in load_shapes.queries("", ""):
+        for output in ("pandas", "arrow"):
+            peer = "polars collect" if output == "arrow" else "polars + to_pandas"
+            ours, best = load_shapes.best_peer(timings, "cold", shape, output)
+            note = f"best peer: {best.case.split(': ')[-1]} ({ours.median_s / best.median_s:.2f}x)" if ours and best else ""
+            result.targets.append(target(f"cold {shape}, {output} output / {peer}",
+                                         ratio(f"cold: {shape}: openconflict ({output})", f"cold: {shape}: {peer}"),
+                                         1.5, "x", note=note))

@@ -1,6 +1,6 @@
 """Run every benchmark and print one table: medians, ratios against the baselines, targets met or missed.
 
-    python benchmarks/run.py [--n 1000000] [--only validate,build,load,import] [--quick]
+    python benchmarks/run.py [--n 1000000] [--only validate,build,diff,load,import] [--quick] [--huge]
                              [--build-sizes 100000,1000000,3000000] [--json PATH] [--markdown]
     python benchmarks/run.py --render benchmarks/results/latest.json --markdown   # re-print a saved run
 
@@ -25,14 +25,14 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_build, bench_import, bench_load, bench_validate  # noqa: E402
+from benchmarks import bench_build, bench_diff, bench_import, bench_load, bench_validate  # noqa: E402
 from benchmarks.common import RESULTS, WORK, BenchResult, read_json, write_json  # noqa: E402
 
-ALL = ("validate", "build", "load", "import")
+ALL = ("validate", "build", "diff", "load", "import")
 
 
 def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[int] | None = None,
-            work: Path = WORK, seed: int = 0) -> list[BenchResult]:
+            work: Path = WORK, seed: int = 0, huge: bool = False, repeats: int = 3) -> list[BenchResult]:
     """Run the chosen benchmarks; a failing benchmark is recorded as skipped with its error, never fatal."""
     work.mkdir(parents=True, exist_ok=True)
     results: list[BenchResult] = []
@@ -41,13 +41,22 @@ def run_all(n: int, only: list[str], *, quick: bool = False, build_sizes: list[i
         try:
             if name == "validate":
                 r = bench_validate.run(n, work, repeats=1 if quick else 3, seed=seed,
-                                       fl_slice=min(n, 5_000 if quick else bench_validate.FRICTIONLESS_SLICE),
-                                       js_slice=min(n, 2_000 if quick else bench_validate.JSONSCHEMA_SLICE))
+                                       fl_slice=min(n, 5_000) if quick else None, fl_runs=1 if quick else 5,
+                                       js_slice=min(n, 2_000 if quick else bench_validate.JSONSCHEMA_SLICE),
+                                       rs_slice=min(n, 5_000 if quick else bench_validate.JSONSCHEMA_RS_SLICE))
             elif name == "build":
-                sizes = build_sizes or ([n] if quick else sorted({100_000, n, 3 * n}))
-                r = bench_build.run(n, work, sizes=sizes, seed=seed)
+                sizes = build_sizes or ([n] if quick else sorted({100_000, n}))
+                later = [n] if quick else sorted({100_000, n} | ({3 * n, 10 * n} if huge else set()))
+                r = bench_build.run(n, work, sizes=sizes, seed=seed, repeats=1 if quick else repeats,
+                                    later_sizes=later, earlier=2 if quick else 5)
             elif name == "load":
-                r = bench_load.run(n, work, repeats=5 if quick else 15, csv_repeats=1 if quick else 3, seed=seed)
+                r = bench_load.run(n, work, repeats=5 if quick else 15, csv_repeats=1 if quick else 3, seed=seed,
+                                   cold_repeats=1 if quick else repeats, shape_repeats=2 if quick else 7)
+            elif name == "diff":
+                parquet = bench_build.release_dirs(work, n)[0] / bench_build.VERSION / "data" / "events.parquet"
+                if not parquet.exists():
+                    bench_build.build_once(work, n, seed)
+                r = bench_diff.run(n, parquet, repeats=1 if quick else repeats)
             elif name == "import":
                 r = bench_import.run(n, work, repeats=3 if quick else 11)
             else:
@@ -79,6 +88,8 @@ def render(results: list[BenchResult], markdown: bool = False) -> str:
             ours = next((t.median_s for t in r.timings if "CLI" in t.case), ours)
         if r.name == "import":
             ours = next((t.median_s for t in r.timings if "openconflict" in t.case), ours)
+        if r.name == "load":  # ratios by shape against the best peer are in the targets table
+            ours = None
         rows = [("case", "median", "runs", "vs ours", "note")]
         for t in r.timings:
             ratio = f"{t.median_s / ours:.1f}x" if ours and r.name != "build" else ""
@@ -131,7 +142,8 @@ def update_readme(results: list[BenchResult], meta: dict[str, object], readme: P
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     body = (f"Measured {meta.get('when', '?')} with `{meta.get('command', '?')}` "
-            f"(Python {meta.get('python', '?')}, {meta.get('cpus', '?')} CPUs, shared machine).\n"
+            f"(Python {meta.get('python', '?')}, {meta.get('cpus', '?')} CPUs, shared machine; "
+            f"load average at the end {meta.get('load_average_at_end', '?')}).\n"
             + render(results, markdown=True))
     readme.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")
 
@@ -143,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="N = 10,000 and one repeat: a smoke run")
     parser.add_argument("--build-sizes", default="", help="comma-separated sizes for the build benchmark")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--huge", action="store_true",
+                        help="also the later-release build series at 3N and 10N (10M: ~30 min, tens of GB of disk)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case for the medians (cold loads, builds)")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--work", type=Path, default=WORK, help="cache of generated trees and releases")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -162,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     sizes = [int(s) for s in args.build_sizes.split(",") if s.strip()] or None
     t0 = time.perf_counter()
-    results = run_all(n, only, quick=args.quick, build_sizes=sizes, work=args.work, seed=args.seed)
+    results = run_all(n, only, quick=args.quick, build_sizes=sizes, work=args.work, seed=args.seed, huge=args.huge,
+                      repeats=args.repeats)
     meta = {"when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "n": n, "quick": args.quick,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
             "seconds": round(time.perf_counter() - t0, 1), "command": " ".join(sys.argv)}
     write_json(results, args.json, meta)

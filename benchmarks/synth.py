@@ -70,7 +70,7 @@ SCALES = ["Local partner", "Subnational", "National", "Regional", "International
 TARGETED = "Civilian targeting"
 #: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
 #: Part of the cache key of generated trees: bump it whenever the generator's output changes.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 6
 WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
 
 
@@ -175,6 +175,41 @@ def _strings(values: Any) -> pa.Array:
 def _join(*parts: Any) -> Any:
     """Element-wise concatenation of string arrays and scalars (scalars broadcast)."""
     return pc.binary_join_element_wise(*parts, "")
+
+
+#: Function words of English at their real high frequency, so synthetic prose has the skew of real notes.
+_COMMON = ("the", "of", "and", "in", "on", "to", "a", "by", "at", "were", "was", "with", "from", "near",
+           "after", "during", "against", "reportedly", "killed", "wounded", "forces", "village", "town",
+           "clashes", "district", "reported", "attack", "armed", "members", "group", "residents", "local")
+_SYLLABLES = ("ka", "ro", "mi", "tan", "sel", "vo", "ur", "den", "pli", "sha", "gor", "ne", "bai", "lu",
+              "tre", "qua", "fi", "mos", "zen", "hal", "dro", "pe", "si", "bar", "kul", "om", "ves", "tri",
+              "na", "gel", "mur", "ost", "ja", "wen", "cro", "li", "dem", "ab", "fu", "rin")
+
+
+def _vocabulary(rng: np.random.Generator, size: int) -> tuple[pa.Array, np.ndarray]:
+    """``size`` synthetic words (the common English ones first) and their Zipf-like probabilities."""
+    words = list(_COMMON)
+    seen = set(words)
+    syl = np.array(_SYLLABLES)
+    while len(words) < size:
+        w = "".join(syl[rng.integers(0, len(syl), int(rng.integers(2, 5)))])
+        if w not in seen:
+            seen.add(w)
+            words.append(w)
+    p = 1.0 / (np.arange(size) + 2.7) ** 1.07
+    return _strings(words), p / p.sum()
+
+
+def _prose(rng: np.random.Generator, n: int, lo_words: int, hi_words: int, vocab: tuple[pa.Array, np.ndarray]) -> Any:
+    """``n`` texts of ``lo_words``..``hi_words`` Zipf-distributed words (about 7 characters a word with its
+    space), so lengths and compression resemble real notes instead of one repeated template."""
+    words, p = vocab
+    counts = rng.integers(lo_words, hi_words + 1, n)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    cdf = np.cumsum(p)
+    picks = np.minimum(np.searchsorted(cdf, rng.random(int(offsets[-1]))), len(p) - 1)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pc.take(words, pa.array(picks)))
+    return pc.binary_join(lists, " ")
 
 
 def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_errors: bool = False,
@@ -310,7 +345,12 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     fat = np.where(deadly, rng.geometric(0.35, n) - 1, 0)
     sub_col = pc.take(_strings(sub_names), pa.array(sub))
     a1_col = names_of(a1)
-    notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, " (generated; not reported)")
+    # Notes of about 100-400 characters with varied words (synthetic, but not a template that compresses
+    # to a few bytes a row): the event's own facts, then prose.
+    vocab = _vocabulary(rng, 6000)
+    notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, ". ",
+                  _prose(rng, n, 2, 32, vocab), ". ", pc.cast(pa.array(fat), pa.string()),
+                  " fatalities (generated; not reported).")
     crowd = prot | riot  # ACLED: every Protests and Riots event carries a crowd-size tag
     tags = pc.if_else(pa.array(crowd & (r < 0.5)), "crowd size=no report",
                       pc.if_else(pa.array(crowd), "crowd size=dozens", ""))
@@ -370,7 +410,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     sources = pa.table({
         "source_id": src_id_arr,
         "publisher": _strings(["SYNTHETIC"] * n_src),
-        "title": _join("SYNTHETIC report ", src_id_arr),
+        "title": _join("SYNTHETIC report: ", _prose(rng, n_src, 3, 14, vocab)),
         "url": _join("https://example.invalid/synthetic/", src_id_arr),
         "published": published,
         "language": _strings(["en"] * n_src),

@@ -73,11 +73,15 @@ def test_injected_errors_cover_every_rule_and_are_caught(tmp_path: Path) -> None
 
 
 def test_validate_benchmark(work: Path) -> None:
-    result = bench_validate.run(N, work, repeats=1, fl_slice=2_000, js_slice=500)
+    result = bench_validate.run(N, work, repeats=1, fl_slice=2_000, js_slice=500, rs_slice=1_000, fl_runs=2)
     assert result.skipped is None
     cases = [t.case for t in result.timings]
     assert any("CLI" in c for c in cases) and any("frictionless" in c for c in cases)
-    assert any("jsonschema" in c for c in cases)
+    assert any(c.startswith("jsonschema (pure Python)") for c in cases)
+    assert any(c.startswith("jsonschema-rs") for c in cases)
+    floors = [t for t in result.timings if "parse floor" in t.case]
+    assert len(floors) == 2 and all(t.rows > N for t in floors)  # events plus registries
+    assert len(result.extra["ratios"]["frictionless / openconflict CLI, per run"]) == 2
     assert all(t.median_s > 0 for t in result.timings)
     det = result.extra["detection"]
     assert det["caught"]["openconflict"] == det["injected"] > 40
@@ -88,10 +92,13 @@ def test_validate_benchmark(work: Path) -> None:
 
 @pytest.mark.skipif(not _has_module("openconflict.release"), reason="the build is not available yet")
 def test_build_benchmark(work: Path) -> None:
-    result = bench_build.run(N, work, sizes=[N])
+    result = bench_build.run(N, work, sizes=[N], later_sizes=[N], earlier=2)
     assert result.skipped is None, result.skipped
-    (timing,) = result.timings
+    timing = result.timings[0]
     assert timing.rows == N and timing.peak_mb and timing.peak_mb > 0
+    assert [t.case for t in result.timings[1:]] == [f"first release (of the series), {N:,} events",
+                                                    f"later release, 1 earlier present, {N:,} events",
+                                                    f"later release, 2 earlier present, {N:,} events"]
     files = result.extra[f"release_{N}"]["files"]
     assert "data/events.parquet" in files and "data/events.csv" in files and "datapackage.json" in files
     assert result.extra[f"release_{N}"]["zip_bytes"] > 0
@@ -100,7 +107,9 @@ def test_build_benchmark(work: Path) -> None:
 @pytest.mark.skipif(not (_has_module("openconflict.release") and _has_module("openconflict.loader")),
                     reason="the build or the loader is not available yet")
 def test_load_benchmark(work: Path) -> None:
-    result = bench_load.run(N, work, repeats=2, csv_repeats=1)
+    result = bench_load.run(N, work, repeats=2, csv_repeats=1, cold_repeats=1, shape_repeats=1)
+    assert result.extra["shape_rows_agree"]
+    assert sum(t.case.startswith("cold: ") for t in result.timings) == 1 + 4 * 8
     assert result.skipped is None, result.skipped
     assert result.extra["row_counts_agree"], result.extra["row_counts"]
     assert {t.case for t in result.timings} >= {"openconflict.load_events (pandas)", "pandas.read_csv + filter"}
@@ -120,3 +129,15 @@ def test_runner_writes_json_and_table(work: Path, tmp_path: Path, capsys: pytest
     assert data["meta"]["n"] == N and data["results"][0]["name"] == "import"
     printed = capsys.readouterr().out
     assert "import openconflict" in printed and "MET" in printed
+
+
+@pytest.mark.skipif(not _has_module("openconflict.release"), reason="the build is not available yet")
+def test_diff_benchmark(work: Path) -> None:
+    from benchmarks import bench_diff
+
+    parquet = bench_build.release_dirs(work, N)[0] / bench_build.VERSION / "data" / "events.parquet"
+    if not parquet.exists():
+        bench_build.build_once(work, N)
+    result = bench_diff.run(N, parquet, repeats=1)
+    assert result.extra["same_changes"] is True
+    assert "added" in result.timings[0].note and result.timings[0].rows == N

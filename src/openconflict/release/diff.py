@@ -82,55 +82,84 @@ def changes_schema() -> pa.Schema:
                       ("old_value", pa.string()), ("new_value", pa.string())])
 
 
+def _labelled(ids: Any, change: str, field: Any = None, old: Any = None, new: Any = None) -> pa.Table:
+    """One block of the changes table: ``ids`` with one change kind (and, for modified cells, the values)."""
+    import pyarrow as pa
+
+    n = len(ids)
+    return pa.table({"event_id": ids, "change": pa.array([change] * n, pa.string()),
+                     "field": pa.array([field] * n, pa.string()) if field else pa.nulls(n, pa.string()),
+                     "old_value": old if old is not None else pa.nulls(n, pa.string()),
+                     "new_value": new if new is not None else pa.nulls(n, pa.string())}, schema=changes_schema())
+
+
+def _aligned(column: Any, positions: Any, identity: bool) -> Any:
+    """``column`` at ``positions`` (rows of the events both releases hold), without a copy when they are
+    the column's first rows in order (the usual case: a new release appends to the old order)."""
+    return column.slice(0, len(positions)) if identity else column.take(positions)
+
+
+def _is_prefix(positions: Any) -> bool:
+    """Whether ``positions`` is 0, 1, ..., len-1."""
+    import pyarrow.compute as pc
+
+    n = len(positions)
+    if n == 0:
+        return True
+    if positions[0].as_py() != 0 or positions[n - 1].as_py() != n - 1:
+        return False
+    steps = pc.subtract(positions.slice(1), positions.slice(0, n - 1))
+    return bool(pc.all(pc.equal(steps, 1)).as_py())
+
+
 def diff_events(old: pa.Table | None, new: pa.Table) -> ReleaseDiff:
-    """Compare two released events tables by event id, column by column (vectorised)."""
+    """Compare two released events tables by event id, column by column (vectorised).
+
+    Events are matched by id with a hash lookup (``index_in``), never by joining the two tables: each
+    column of the common events is lined up (a slice when both releases keep the same order, else a
+    ``take``) and compared on its own, so only one column of each release is copied at a time and only
+    the changed cells are kept.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    out_schema = changes_schema()
     if old is None:
-        ids = new.column(KEY)
-        table = pa.table({"event_id": ids, "change": pa.array(["added"] * len(ids), pa.string()),
-                          "field": pa.nulls(len(ids), pa.string()), "old_value": pa.nulls(len(ids), pa.string()),
-                          "new_value": pa.nulls(len(ids), pa.string())}, schema=out_schema)
-        return ReleaseDiff(table, added=len(ids))
+        return ReleaseDiff(_labelled(new.column(KEY), "added"), added=new.num_rows)
     old_ids, new_ids = old.column(KEY), new.column(KEY)
-    added_ids = pc.filter(new_ids, pc.invert(pc.is_in(new_ids, value_set=old_ids)))
+    where_old = pc.index_in(new_ids, value_set=old_ids)  # per new row: its row in old, null when added
+    in_old = pc.is_valid(where_old)
+    added_ids = pc.filter(new_ids, pc.invert(in_old))
     deleted_ids = pc.filter(old_ids, pc.invert(pc.is_in(old_ids, value_set=new_ids)))
+    new_pos = pc.indices_nonzero(in_old)
+    old_pos = pc.cast(pc.filter(where_old, in_old), pa.uint64())
+    same_new, same_old = _is_prefix(new_pos), _is_prefix(old_pos)
+    common_ids = _aligned(new_ids, new_pos, same_new)
     common = [c for c in new.column_names if c in old.column_names and c not in IGNORED_IN_DIFF and c != KEY]
-    old_k = old.select([KEY, *common])
-    new_k = new.select([KEY, *common])
-    joined = new_k.join(old_k, keys=KEY, join_type="inner", left_suffix="__new", right_suffix="__old",
-                        use_threads=False).sort_by(KEY)
     pieces: list[pa.Table] = []
-    modified_ids: set[str] = set()
+    touched = None
     for col in common:
-        a, b = joined.column(f"{col}__new"), joined.column(f"{col}__old")
+        a = _aligned(new.column(col), new_pos, same_new)
+        b = _aligned(old.column(col), old_pos, same_old)
         differs = pc.fill_null(pc.not_equal(a, b), False)
         differs = pc.or_(differs, pc.xor(pc.is_null(a), pc.is_null(b)))
         idx = pc.indices_nonzero(differs)
         if len(idx) == 0:
             continue
-        ids = pc.take(joined.column(KEY), idx)
-        modified_ids.update(ids.to_pylist())
-        pieces.append(pa.table({
-            "event_id": ids, "change": pa.array(["modified"] * len(idx), pa.string()),
-            "field": pa.array([col] * len(idx), pa.string()),
-            "old_value": _as_text(pc.take(b, idx)), "new_value": _as_text(pc.take(a, idx)),
-        }, schema=out_schema))
+        touched = differs if touched is None else pc.or_(touched, differs)
+        ids = pc.take(common_ids, idx)
+        by_id = pc.sort_indices(ids)  # the changed cells of one column, in id order
+        idx, ids = pc.take(idx, by_id), pc.take(ids, by_id)
+        pieces.append(_labelled(ids, "modified", col, _as_text(pc.take(b, idx)), _as_text(pc.take(a, idx))))
     n_add, n_del = len(added_ids), len(deleted_ids)
-    pieces.append(pa.table({"event_id": added_ids, "change": pa.array(["added"] * n_add, pa.string()),
-                            "field": pa.nulls(n_add, pa.string()), "old_value": pa.nulls(n_add, pa.string()),
-                            "new_value": pa.nulls(n_add, pa.string())}, schema=out_schema))
-    pieces.append(pa.table({"event_id": deleted_ids, "change": pa.array(["deleted"] * n_del, pa.string()),
-                            "field": pa.nulls(n_del, pa.string()), "old_value": pa.nulls(n_del, pa.string()),
-                            "new_value": pa.nulls(n_del, pa.string())}, schema=out_schema))
+    pieces.append(_labelled(added_ids, "added"))
+    pieces.append(_labelled(deleted_ids, "deleted"))
     table = pa.concat_tables(pieces)
     number = pc.cast(pc.utf8_slice_codeunits(table.column("event_id"), 3, 32), pa.int64())
     order = pc.sort_indices(pa.table({"n": number, "c": table.column("change"),
                                       "f": pc.fill_null(table.column("field"), "")}),
                             sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending")])
-    return ReleaseDiff(table.take(order), added=n_add, modified=len(modified_ids), deleted=n_del)
+    modified = int(pc.sum(touched).as_py() or 0) if touched is not None else 0
+    return ReleaseDiff(table.take(order), added=n_add, modified=modified, deleted=n_del)
 
 
 def diff_schemas(old_fields: list[dict[str, Any]], new_fields: list[dict[str, Any]]) -> list[SchemaChange]:
