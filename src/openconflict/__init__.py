@@ -31,6 +31,10 @@ _LAZY = {
     "ConfigError": "openconflict.errors",
     "LedgerError": "openconflict.errors",
     "LockTimeoutError": "openconflict.errors",
+    "aggregate": "openconflict.analysis",
+    "to_long": "openconflict.analysis",
+    "to_wide": "openconflict.analysis",
+    "cite": "openconflict.cite",
     "validate": "openconflict.validate",
     "build_release": "openconflict.release",
 }
