@@ -13,7 +13,7 @@ import openconflict.loader as L
 
 LOADER = Path(L.__file__).resolve().parent
 #: What the loader may import from the package: the leaves, the schema and the ledger, and itself.
-ALLOWED = {"openconflict", "openconflict.errors", "openconflict.config", "openconflict.versions",
+ALLOWED = {"openconflict", "openconflict.changeset", "openconflict.errors", "openconflict.config", "openconflict.versions",
            "openconflict.files", "openconflict.schema", "openconflict.ledger"}
 #: The one exception: ``load_events(output="geopandas")`` builds its GeoDataFrame with the map exporter's
 #: ``to_geopandas`` (one geometry rule for the package). It is allowed because export_geo is itself a leaf:

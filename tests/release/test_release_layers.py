@@ -11,7 +11,7 @@ import openconflict.release as R
 RELEASE = Path(R.__file__).resolve().parent
 #: What release/ may import from the package. ``codebook`` supplies the vocabulary-synced Table Schemas
 #: of the descriptor (it depends on ``schema`` only).
-ALLOWED = {"openconflict", "openconflict.errors", "openconflict.config", "openconflict.versions",
+ALLOWED = {"openconflict", "openconflict.changeset", "openconflict.errors", "openconflict.config", "openconflict.versions",
            "openconflict.files", "openconflict.schema", "openconflict.ledger", "openconflict.curated",
            "openconflict.validate", "openconflict.problems", "openconflict.codebook",
            "openconflict.reporting"}  # the release report (reads release files; leaves, schema, ledger only)
