@@ -357,7 +357,7 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, ". ",
                   _prose(rng, n, 2, 32, vocab), ". ", pc.cast(pa.array(fat), pa.string()),
                   pc.if_else(pa.array(disputed),
-                             _join(" fatalities, best ", pc.cast(pa.array(best), pa.string()), ", high ",
+                             _join(" fatalities; best ", pc.cast(pa.array(best), pa.string()), "; high ",
                                    pc.cast(pa.array(high), pa.string())), " fatalities"),
                   " (generated; not reported).")
     crowd = prot | riot  # ACLED: every Protests and Riots event carries a crowd-size tag

@@ -38,7 +38,7 @@ def read_ranges(paths: list[Path]) -> dict[str, dict[str, str]]:
 
 
 def stated(notes: str) -> set[int]:
-    return {int(m) for m in re.findall(r"(?<![0-9])[0-9]+(?![0-9])", notes)}
+    return {int(m) for m in re.findall(r"(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])", notes)}
 
 
 def migrate_rows(rows: list[dict[str, str]], ranges: dict[str, dict[str, str]], where: str,

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 RELEASES = REPO / "build" / "releases"
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                 "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
+                "fatalities_best", "fatalities_high", "fatalities_known",
                 "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 #: An actor whose name needs HTML escaping, to show that release text never becomes markup.
 ODD_ACTOR = 'Synthetic "Rebels" & <Allies>'
@@ -77,6 +78,17 @@ def synthetic_rows(n: int) -> list[dict[str, str]]:
     return rows
 
 
+def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
+    """The row with its fatality range filled where a test left it out: reports agree on the low figure
+    (best = high = fatalities), and a figure was given exactly when it is above 0."""
+    out = dict(row)
+    low = out.get("fatalities", "") or "0"
+    out["fatalities_best"] = out.get("fatalities_best") or low
+    out["fatalities_high"] = out.get("fatalities_high") or out["fatalities_best"]
+    out["fatalities_known"] = out.get("fatalities_known") or ("true" if int(out["fatalities_high"]) > 0 else "false")
+    return out
+
+
 def write_csv(path: Path, header: list[str], rows: list[Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -101,7 +113,8 @@ def write_tree(root: Path, rows: list[dict[str, str]], deletions: list[tuple[str
     for r in rows:
         by_month.setdefault(r["event_date"][:7], []).append(r)
     for month, month_rows in by_month.items():
-        write_csv(root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER, month_rows)
+        write_csv(root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER,
+                  [with_fatality_range(r) for r in month_rows])
     return root
 
 

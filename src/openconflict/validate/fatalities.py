@@ -7,7 +7,8 @@ so; a best or high figure nobody can find in the event's record is an unverifiab
 - ``consistency.fatality-known``: 'false' leaves every figure at 0, and a figure above 0 needs 'true';
 - ``consistency.fatality-traceable``: a best or high figure that differs from the low one is stated in
   ``notes`` (as digits), where the note says which cited report gave it.
-Rows whose figures are not valid numbers are left to the field rules (one error per mistake).
+Cells that are not valid counts (words, negative, beyond 32 bits) are left to the field rules (one error
+per mistake).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import re
 from typing import Any
 
 from .emit import Checker
-from .kernels import INT_RE
+from .kernels import INT32_MAX
 
+#: A figure written as digits on its own: not part of a longer number ("120", "1.12") or a word ("12a").
+STATED = re.compile(r"(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])")
 FIGURES = ("fatalities", "fatalities_best", "fatalities_high")
 KNOWN = "fatalities_known"
 
@@ -27,8 +30,9 @@ def _numbers(ch: Checker, name: str) -> Any:
     import pyarrow.compute as pc
 
     arr = ch.col(name)
-    ok = pc.match_substring_regex(arr, INT_RE)
-    return pc.cast(pc.if_else(ok, arr, None), pa.int64())
+    ok = pc.match_substring_regex(arr, r"^[0-9]{1,10}$")  # a count the field rules accept; else left to them
+    nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
+    return pc.if_else(pc.greater(nums, INT32_MAX), None, nums)
 
 
 def check_fatalities(ch: Checker) -> None:
@@ -64,7 +68,7 @@ def check_fatalities(ch: Checker) -> None:
     missing: list[int] = []
     messages: list[str] = []
     for k, row in enumerate(rows):
-        stated = {int(m) for m in re.findall(r"(?<![0-9])[0-9]+(?![0-9])", notes[k] or "")}
+        stated = {int(m) for m in STATED.findall(notes[k] or "")}
         absent = [f"{name} {v}" for name, v in (("fatalities_best", bests[k]), ("fatalities_high", highs[k]))
                   if v is not None and v != lows[k] and v not in stated]
         if absent:
