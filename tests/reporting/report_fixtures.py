@@ -75,6 +75,12 @@ def synthetic_rows(n: int) -> list[dict[str, str]]:
         rows.append(event_row(i, f"2016-0{1 + i % 2}-{1 + i % 27:02d}", kind,
                               0 if kind == "protest" else (i * 7) % 23, locs[i % 3], srcs[i % 5],
                               1 + (i % 7 == 0), 1 + (i % 4 == 1) + (i % 11 == 0)))
+        low = int(rows[-1]["fatalities"])
+        if low and i % 3 == 0:  # reports disagree: a higher best and high figure, stated in the note
+            rows[-1].update(fatalities_best=str(low + 2), fatalities_high=str(low + 9), fatalities_known="true",
+                            notes=f"{rows[-1]['notes']}; another report gives {low + 2}, a third {low + 9}")
+        elif kind == "clash" and not low:  # a report said explicitly that nobody died
+            rows[-1]["fatalities_known"] = "true"
     return rows
 
 

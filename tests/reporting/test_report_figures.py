@@ -45,6 +45,12 @@ def check_report(folder: Path, previous: Path | None, out: Path) -> Page:
     # Headline figures
     assert number(t["h-events"]) == len(ev)
     assert number(t["h-fatalities"]) == int(ev["fatalities"].sum())
+    if "fatalities_best" in ev.columns:  # releases from 2.1.0 on: the fatality range
+        assert number(t["h-fatalities-best"]) == int(ev["fatalities_best"].sum())
+        assert number(t["h-fatalities-high"]) == int(ev["fatalities_high"].sum())
+        assert number(t["h-fatalities-unknown"]) == int((~ev["fatalities_known"].astype(bool)).sum())
+    else:
+        assert "h-fatalities-best" not in t
     assert number(t["h-reports"]) == len(src)
     assert number(t["h-publishers"]) == src["publisher"].nunique()
     assert number(t["h-languages"]) == src["language"].nunique()
