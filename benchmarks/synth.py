@@ -57,7 +57,7 @@ PREFERRED = [
 
 EVENT_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                  "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
-                 "civilian_targeting", "source_ids", "notes", "tags", "updated"]
+                 "fatalities_best", "fatalities_high", "fatalities_known", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 START_YEAR = 2016
 YEARS = 10
 DAYS = 28  # every month has at least 28 days, so (day, place) slots are the same size for every file
@@ -70,7 +70,7 @@ SCALES = ["Local partner", "Subnational", "National", "Regional", "International
 TARGETED = "Civilian targeting"
 #: No quoting: no synthetic value holds a comma, quote or line break, and curators' files look like this.
 #: Part of the cache key of generated trees: bump it whenever the generator's output changes.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
 
 
@@ -343,6 +343,12 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     gp = rng.choice(np.array(["1", "2", "3"]), n, p=[0.75, 0.2, 0.05])
     deadly = ~(peaceful | is_["Strategic developments"] | (prot & (sub == sub_of["Protest with intervention"])))
     fat = np.where(deadly, rng.geometric(0.35, n) - 1, 0)
+    # Fatality ranges: about one deadly event in five has reports that disagree (a higher best and high
+    # figure); the note states every figure, as the traceability rule asks. Known: some figure was given.
+    disputed = deadly & (fat > 0) & (rng.random(n) < 0.2)
+    high = np.where(disputed, fat + rng.geometric(0.3, n), fat)
+    best = np.where(disputed, (fat + high) // 2, fat)
+    known = deadly & ((fat > 0) | (rng.random(n) < 0.5))
     sub_col = pc.take(_strings(sub_names), pa.array(sub))
     a1_col = names_of(a1)
     # Notes of about 100-400 characters with varied words (synthetic, but not a template that compresses
@@ -350,7 +356,10 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
     vocab = _vocabulary(rng, 6000)
     notes = _join("SYNTHETIC event ", event_id, ": ", sub_col, " by ", a1_col, ". ",
                   _prose(rng, n, 2, 32, vocab), ". ", pc.cast(pa.array(fat), pa.string()),
-                  " fatalities (generated; not reported).")
+                  pc.if_else(pa.array(disputed),
+                             _join(" fatalities; best ", pc.cast(pa.array(best), pa.string()), "; high ",
+                                   pc.cast(pa.array(high), pa.string())), " fatalities"),
+                  " (generated; not reported).")
     crowd = prot | riot  # ACLED: every Protests and Riots event carries a crowd-size tag
     tags = pc.if_else(pa.array(crowd & (r < 0.5)), "crowd size=no report",
                       pc.if_else(pa.array(crowd), "crowd size=dozens", ""))
@@ -368,6 +377,9 @@ def generate(out: Path, n: int, seed: int = 0, *, n_countries: int = 50, inject_
         "location_id": loc_col,
         "geo_precision": _strings(gp),
         "fatalities": pc.cast(pa.array(fat), pa.string()),
+        "fatalities_best": pc.cast(pa.array(best), pa.string()),
+        "fatalities_high": pc.cast(pa.array(high), pa.string()),
+        "fatalities_known": pc.if_else(pa.array(known), "true", "false"),
         "civilian_targeting": pc.if_else(pa.array(targeted), TARGETED, ""),
         "source_ids": source_ids,
         "notes": notes,
@@ -608,6 +620,17 @@ def _inject_events(ctx: _Ctx) -> tuple[pa.Table, list[Injected], dict[int, list[
     plant(i, "value.range", "geo_precision", {"geo_precision": "4"})
     i = pick()
     plant(i, "value.range", "fatalities", {"fatalities": "-1"})
+    i = pick()
+    plant(i, "value.type", "fatalities_known", {"fatalities_known": "yes"})
+    i = pick()
+    plant(i, "consistency.fatality-range", "fatalities_high",
+          {"fatalities": "5", "fatalities_best": "5", "fatalities_high": "4", "fatalities_known": "true"})
+    i = pick()
+    plant(i, "consistency.fatality-known", "fatalities_known",
+          {"fatalities": "2", "fatalities_best": "2", "fatalities_high": "2", "fatalities_known": "false"})
+    i = pick()
+    plant(i, "consistency.fatality-traceable", "fatalities_high",
+          {"fatalities": "1", "fatalities_best": "1", "fatalities_high": "987654", "fatalities_known": "true"})
     i = pick()
     plant(i, "value.datetime", "updated", {"updated": "2026-13-01T00:00:00Z"})
     i = pick("Battles")

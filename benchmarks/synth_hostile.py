@@ -106,7 +106,7 @@ def reshape(events: pa.Table, shape: str, counts: np.ndarray) -> pa.Table:
             "actor1": pc.binary_join_element_wise("SYNTHETIC unknown actor ", num, ""),
             "assoc_actor_1": "a;b", "actor2": pc.binary_join_element_wise("SYNTHETIC unknown victim ", num, ""),
             "assoc_actor_2": "x ", "location_id": pc.binary_join_element_wise("bad_loc_", num, ""),
-            "geo_precision": "x", "fatalities": "-1", "civilian_targeting": "yes",
+            "geo_precision": "x", "fatalities": "-1", "fatalities_known": "maybe", "civilian_targeting": "yes",
             "source_ids": pc.binary_join_element_wise("synthetic-missing-", num, ""),
             "notes": "=SYNTHETIC()\x07", "tags": " x", "updated": "1899-01-01T00:00:00Z",
         }

@@ -52,7 +52,7 @@ def event_json_schema(schema: Schema, release_events: dict[str, Any]) -> dict[st
     for f in release_events["fields"]:
         cons = f.get("constraints", {})
         p: dict[str, Any] = {"description": f["description"]}
-        base = {"integer": "integer", "number": "number"}.get(f["type"], "string")
+        base = {"integer": "integer", "number": "number", "boolean": "boolean"}.get(f["type"], "string")
         if f["type"] == "date":
             p["format"] = "date"
             p["pattern"] = DATE_PATTERN

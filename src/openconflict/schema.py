@@ -17,7 +17,7 @@ from typing import Any
 
 CURATED_TABLES = ("events", "actors", "locations", "sources", "deletions")
 RELEASE_TABLES = ("events", "actors", "locations", "sources", "deletions", "changes",
-                  "aggregates_admin1_month", "aggregates_admin2_month")
+                  "aggregates_admin1_month", "aggregates_admin2_month", "agreement")
 
 #: The vocabulary each enum-constrained column draws from (table kind, table, column) -> vocabulary key.
 ENUM_SOURCES: dict[tuple[str, str, str], str] = {

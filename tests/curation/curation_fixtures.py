@@ -64,7 +64,8 @@ SYN_STATE = "Synthetic State Force (SYNTHETIC)"
 def synthetic_event(eid: str, date: str, n: int) -> dict[str, str]:
     return {"event_id": eid, "event_date": date, "time_precision": "1", "event_type": "Battles",
             "sub_event_type": "Armed clash", "actor1": SYN_STATE, "actor2": SYN_ACTOR, "location_id": "SYR-alpha",
-            "geo_precision": "1", "fatalities": "0", "source_ids": "syn-20151001-report",
+            "geo_precision": "1", "fatalities": "0", "fatalities_best": "0", "fatalities_high": "0",
+            "fatalities_known": "false", "source_ids": "syn-20151001-report",
             "notes": f"SYNTHETIC TEST ROW {n}", "updated": "2026-11-24T00:00:00Z"}
 
 

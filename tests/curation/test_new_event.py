@@ -213,3 +213,33 @@ def test_json_free_output_mentions_other_errors_in_the_tree(synthetic: Path) -> 
     result = invoke(*event_args(synthetic))
     assert result.exit_code == 0 and "the tree has 1 other error(s)" in result.output
     json.dumps(result.output)  # printable
+
+
+def test_fatality_range_defaults_to_agreeing_reports(synthetic: Path) -> None:
+    """Without range options the reports agree: best = high = the low figure; known iff it is above 0."""
+    assert invoke(*event_args(synthetic, fatalities="4")).exit_code == 0
+    assert invoke(*event_args(synthetic)).exit_code == 0
+    four, none = rows(synthetic / "events" / "SYR" / "2015-10.csv")[-2:]
+    assert (four["fatalities_best"], four["fatalities_high"], four["fatalities_known"]) == ("4", "4", "true")
+    assert (none["fatalities_best"], none["fatalities_high"], none["fatalities_known"]) == ("0", "0", "false")
+
+
+def test_an_explicit_no_deaths_and_a_stated_range_are_kept(synthetic: Path) -> None:
+    notes = "SYNTHETIC: one report says 2 died, another 9"
+    ok = invoke(*event_args(synthetic, fatalities="2", fatalities_high="9", notes=notes))
+    zero = invoke(*event_args(synthetic, fatalities_known="true"))
+    assert ok.exit_code == 0 and zero.exit_code == 0, ok.output + zero.output
+    ranged, explicit = rows(synthetic / "events" / "SYR" / "2015-10.csv")[-2:]
+    assert (ranged["fatalities"], ranged["fatalities_best"], ranged["fatalities_high"]) == ("2", "2", "9")
+    assert (explicit["fatalities"], explicit["fatalities_known"]) == ("0", "true")
+
+
+def test_a_high_figure_missing_from_the_notes_is_refused_at_once(synthetic: Path) -> None:
+    before = tree_digest(synthetic)
+    out = invoke(*event_args(synthetic, fatalities="2", fatalities_high="9"), "--dry-run")
+    assert out.exit_code == 1 and "consistency.fatality-traceable" in out.output and "Traceback" not in out.output
+    bad = invoke(*event_args(synthetic, fatalities="5", fatalities_best="3"), "--dry-run")
+    assert bad.exit_code == 1 and "consistency.fatality-range" in bad.output
+    yes = invoke(*event_args(synthetic, fatalities_known="yes"), "--dry-run")
+    assert yes.exit_code == 2 and "'yes' is not one of 'true', 'false'" in yes.output
+    assert tree_digest(synthetic) == before

@@ -24,7 +24,7 @@ TARGETED = _SCHEMA.field("curated", "events", "civilian_targeting")["constraints
 LOCAL = next(s for s in _SCHEMA.source_scales if s.startswith("Local"))
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                 "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
-                "civilian_targeting", "source_ids", "notes", "tags", "updated"]
+                "fatalities_best", "fatalities_high", "fatalities_known", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 #: iso3 -> a point well inside the country's bounding box (schema/vocabularies/countries.csv)
 COUNTRIES = {"AFG": (33.9, 67.7), "NGA": (9.1, 8.7), "SYR": (35.0, 38.5), "YEM": (15.5, 47.5)}
 COUNTRY_NAMES = {"AFG": "Afghanistan", "NGA": "Nigeria", "SYR": "Syria", "YEM": "Yemen"}
@@ -53,6 +53,20 @@ KINDS = {
 KIND_ORDER = ["clash", "protest", "riot", "vac", "strike"]
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
 SCALES = [LOCAL, "National", "International"]
+
+
+def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
+    """The row with its fatality range filled where a test left it out: reports agree on the low figure
+    (best = high = fatalities), and a figure was given exactly when it is above 0."""
+    out = dict(row)
+    low = out.get("fatalities", "") or "0"
+    if not out.get("fatalities_best"):
+        out["fatalities_best"] = low
+    if not out.get("fatalities_high"):
+        out["fatalities_high"] = out["fatalities_best"] if int(out["fatalities_best"]) >= int(low) else low
+    if not out.get("fatalities_known"):
+        out["fatalities_known"] = "true" if int(out["fatalities_high"]) > 0 else "false"
+    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
@@ -137,7 +151,7 @@ class Tree:
             path = events_dir / row["event_id"][:3] / f"{row['event_date'][:7]}.csv"
             files.setdefault(path, []).append(row)
         for path, rows in files.items():
-            write_csv(path, EVENT_HEADER, sorted(rows, key=lambda r: r["event_id"]))
+            write_csv(path, EVENT_HEADER, [with_fatality_range(r) for r in sorted(rows, key=lambda r: r["event_id"])])
         return self.root
 
 

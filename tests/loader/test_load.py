@@ -240,6 +240,8 @@ def _naive_diff(old: pa.Table, new: pa.Table) -> set[tuple[Any, ...]]:
     """An independent pure-Python diff of two events tables (values as text, timestamp ignored)."""
 
     def text(v: Any) -> str | None:
+        if isinstance(v, bool):
+            return "true" if v else "false"  # Arrow's text form of a boolean, as in the CSV files
         return None if v is None else v.isoformat() if isinstance(v, dt.date) else str(v)
 
     a = {r["event_id_cnty"]: r for r in old.to_pylist()}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
+EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities", "fatalities_best", "fatalities_high", "fatalities_known", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 
 ACTORS = [
     ("Synthetic State Force", "1", "SYR", "SYNTHETIC test actor (state forces)."),
@@ -53,6 +53,20 @@ def event_row(n: int, date: str, *, kind: str = "clash", fatalities: int = 0, lo
         row.update(event_type="Violence against civilians", sub_event_type="Attack", actor1="Synthetic Rebels",
                    actor2="Civilians (Syria)", civilian_targeting="Civilian targeting")
     return row
+
+
+def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
+    """The row with its fatality range filled where a test left it out: reports agree on the low figure
+    (best = high = fatalities), and a figure was given exactly when it is above 0."""
+    out = dict(row)
+    low = out.get("fatalities", "") or "0"
+    if not out.get("fatalities_best"):
+        out["fatalities_best"] = low
+    if not out.get("fatalities_high"):
+        out["fatalities_high"] = out["fatalities_best"] if int(out["fatalities_best"]) >= int(low) else low
+    if not out.get("fatalities_known"):
+        out["fatalities_known"] = "true" if int(out["fatalities_high"]) > 0 else "false"
+    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]] | list[tuple[str, ...]]) -> None:
@@ -98,7 +112,8 @@ class Tree:
                   ["source_id", "publisher", "title", "url", "published", "language", "source_scale"], SOURCES)
         write_csv(self.root / "deletions.csv", ["event_id", "deleted_in", "reason"], self.deletions)
         for month, rows in self.events.items():
-            write_csv(self.root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER, rows)
+            write_csv(self.root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER,
+                      [with_fatality_range(r) for r in rows])
         return self.root
 
 

@@ -124,8 +124,10 @@ def test_version_bumps_must_match_the_change(tree: Tree) -> None:
     tree.write()
     result = build(tree, "0.1.1")
     changes = pq.read_table(tree.releases / "0.1.1" / "data" / "changes.parquet").to_pylist()
-    assert changes == [{"event_id": "SYR1", "change": "modified", "field": "fatalities",
-                        "old_value": "0", "new_value": "3"}]
+    # The fixture's reports agree on the new figure, so best and high follow it and a figure is now known.
+    assert changes == [{"event_id": "SYR1", "change": "modified", "field": field, "old_value": old, "new_value": new}
+                       for field, old, new in (("fatalities", "0", "3"), ("fatalities_best", "0", "3"),
+                                               ("fatalities_high", "0", "3"), ("fatalities_known", "false", "true"))]
     assert result.diff.required == "patch"  # type: ignore[attr-defined]
     # An added event needs a minor bump: a patch is refused, a larger bump is allowed.
     tree.add(event_row(4, "2015-10-20"))

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 RELEASES = REPO / "build" / "releases"
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
                 "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities",
+                "fatalities_best", "fatalities_high", "fatalities_known",
                 "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 #: An actor whose name needs HTML escaping, to show that release text never becomes markup.
 ODD_ACTOR = 'Synthetic "Rebels" & <Allies>'
@@ -74,7 +75,24 @@ def synthetic_rows(n: int) -> list[dict[str, str]]:
         rows.append(event_row(i, f"2016-0{1 + i % 2}-{1 + i % 27:02d}", kind,
                               0 if kind == "protest" else (i * 7) % 23, locs[i % 3], srcs[i % 5],
                               1 + (i % 7 == 0), 1 + (i % 4 == 1) + (i % 11 == 0)))
+        low = int(rows[-1]["fatalities"])
+        if low and i % 3 == 0:  # reports disagree: a higher best and high figure, stated in the note
+            rows[-1].update(fatalities_best=str(low + 2), fatalities_high=str(low + 9), fatalities_known="true",
+                            notes=f"{rows[-1]['notes']}; another report gives {low + 2}, a third {low + 9}")
+        elif kind == "clash" and not low:  # a report said explicitly that nobody died
+            rows[-1]["fatalities_known"] = "true"
     return rows
+
+
+def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
+    """The row with its fatality range filled where a test left it out: reports agree on the low figure
+    (best = high = fatalities), and a figure was given exactly when it is above 0."""
+    out = dict(row)
+    low = out.get("fatalities", "") or "0"
+    out["fatalities_best"] = out.get("fatalities_best") or low
+    out["fatalities_high"] = out.get("fatalities_high") or out["fatalities_best"]
+    out["fatalities_known"] = out.get("fatalities_known") or ("true" if int(out["fatalities_high"]) > 0 else "false")
+    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[Any]) -> None:
@@ -101,7 +119,8 @@ def write_tree(root: Path, rows: list[dict[str, str]], deletions: list[tuple[str
     for r in rows:
         by_month.setdefault(r["event_date"][:7], []).append(r)
     for month, month_rows in by_month.items():
-        write_csv(root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER, month_rows)
+        write_csv(root / "events" / "SYR" / f"{month}.csv", EVENT_HEADER,
+                  [with_fatality_range(r) for r in month_rows])
     return root
 
 

@@ -45,6 +45,12 @@ def check_report(folder: Path, previous: Path | None, out: Path) -> Page:
     # Headline figures
     assert number(t["h-events"]) == len(ev)
     assert number(t["h-fatalities"]) == int(ev["fatalities"].sum())
+    if "fatalities_best" in ev.columns:  # releases from 2.1.0 on: the fatality range
+        assert number(t["h-fatalities-best"]) == int(ev["fatalities_best"].sum())
+        assert number(t["h-fatalities-high"]) == int(ev["fatalities_high"].sum())
+        assert number(t["h-fatalities-unknown"]) == int((~ev["fatalities_known"].astype(bool)).sum())
+    else:
+        assert "h-fatalities-best" not in t
     assert number(t["h-reports"]) == len(src)
     assert number(t["h-publishers"]) == src["publisher"].nunique()
     assert number(t["h-languages"]) == src["language"].nunique()
@@ -129,7 +135,8 @@ def test_first_committed_release_has_no_previous(tmp_path: Path) -> None:
 def test_synthetic_release_with_every_kind_of_change(synthetic_releases: Path, tmp_path: Path) -> None:
     page = check_report(synthetic_releases / "1.1.0", synthetic_releases / "1.0.0", tmp_path)
     assert {r[0]: number(r[1]) for r in page.table("changes")} == {"added": 3, "modified": 2, "deleted": 1}
-    assert dict((f, number(n)) for f, n in page.table("changed-fields")) == {"fatalities": 2, "geo_precision": 1}
+    assert dict((f, number(n)) for f, n in page.table("changed-fields")) == {"fatalities": 2, "fatalities_best": 2,
+                                                                          "fatalities_high": 2, "geo_precision": 1}
     rule = page.text_by_id["version-rule"]
     assert "1.0.0 → 1.1.0 is a minor bump" in rule and "at least a minor bump" in rule
     # Release text is escaped, never markup, and shown as it is.

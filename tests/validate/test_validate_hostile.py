@@ -99,6 +99,10 @@ HOSTILE: list[Case] = [
          [E(f"{EV}/old", 0, "file.unexpected")]),
     Case("blank lines between rows", replace_bytes(ACT, b"\nSYR3,", b"\n\n\nSYR3,"), []),
     Case("hidden file", write_bytes("events/SYR/.DS_Store", b"\x00\x01"), [W(f"{EV}/.DS_Store", 0, "warn.hidden-file")]),
+    # The curator tools' lock file at the top of the tree is theirs, not a stray; elsewhere it is one.
+    Case("curator tool lock file", write_bytes(".curation.lock", b""), []),
+    Case("lock file name in a subfolder", write_bytes("events/.curation.lock", b""),
+         [W("datasets/events/.curation.lock", 0, "warn.hidden-file")]),
     Case("events folder is a file", chain(remove("events"), write_bytes("events", b"x")),
          [E("datasets/events", 0, "file.not-regular")]),
     Case("actors registry is a folder: no knock-on reference errors", make_dir("actors.csv"),

@@ -47,6 +47,7 @@ VALID: dict[str, str] = {
     "fatalities": "3", "tags": "", "timestamp": "1700000000", "iso3": "SYR", "location_id": "SYR-alpha",
     "source_ids": "src-one", "source_urls": "https://example.invalid/one",
     "admin1_pcode": "SY02", "admin2_pcode": "SY0204", "admin3_pcode": "", "dataset": "OpenConflict",
+    "fatalities_best": "3", "fatalities_high": "5", "fatalities_known": "true",
 }
 
 #: (name, changes) -> one record each. Valid variants first, then damaged ones.
@@ -107,6 +108,10 @@ CORPUS: list[tuple[str, dict[str, str]]] = [
     ("longitude -180.5", {"longitude": "-180.5"}),
     ("year 1899", {"year": "1899"}),
     ("negative timestamp", {"timestamp": "-1"}),
+    ("known spelled yes", {"fatalities_known": "yes"}),
+    ("known spelled True", {"fatalities_known": "True"}),
+    ("known missing", {"fatalities_known": ""}),
+    ("negative high figure", {"fatalities_high": "-2"}),
     # dates
     ("date 2015-02-30", {"event_date": "2015-02-30"}),
     ("date 2015-13-01", {"event_date": "2015-13-01"}),
@@ -142,6 +147,8 @@ def to_json(cells: dict[str, str]) -> dict[str, Any]:
             out[name] = None
         elif TYPES[name] == "integer":
             out[name] = int(text) if INT_TEXT.match(text) else text
+        elif TYPES[name] == "boolean":
+            out[name] = {"true": True, "false": False}.get(text, text)
         elif TYPES[name] == "number":
             # "Parses" means: is a JSON number; Python's float() would also take " 1", "1_0", "nan".
             out[name] = float(text) if JSON_NUMBER.match(text) else text

@@ -50,9 +50,12 @@ def _actor(name: str, code: int, iso3: str = "SYR") -> dict[str, str]:
 def _event(eid: str, date: str, et: str, st: str, actor1: str, actor2: str = "", *, loc: str = "SYR-alpha",
            fatalities: str = "0", targeting: str = "", sources: str = "src-one", assoc1: str = "",
            assoc2: str = "", tags: str = "", n: int = 0) -> dict[str, str]:
+    known = "true" if int(fatalities) > 0 else "false"
     return {"event_id": eid, "event_date": date, "time_precision": "1", "event_type": et, "sub_event_type": st,
             "actor1": actor1, "assoc_actor_1": assoc1, "actor2": actor2, "assoc_actor_2": assoc2,
-            "location_id": loc, "geo_precision": "1", "fatalities": fatalities, "civilian_targeting": targeting,
+            "location_id": loc, "geo_precision": "1", "fatalities": fatalities,
+            "fatalities_best": fatalities, "fatalities_high": fatalities, "fatalities_known": known,
+            "civilian_targeting": targeting,
             "source_ids": sources, "notes": f"SYNTHETIC TEST ROW {n}", "tags": tags, "updated": UPDATED}
 
 

@@ -22,6 +22,9 @@ ISO3_NAME = re.compile(r"[A-Z]{3}", re.ASCII)
 LOCATION_FILE = re.compile(r"([A-Z]{3})\.csv", re.ASCII)
 REGISTRIES = ("actors", "sources", "deletions")
 
+#: The lock file `openconflict new` holds while it appends a row (ignored by git); not a stray file.
+TOOL_LOCK = ".curation.lock"
+
 
 def display(path: Path, root: Path) -> str:
     try:
@@ -63,7 +66,8 @@ class _Walk:
         self.problems.append(Problem(display(path, self.root), 0, "", rule, message, value))
 
     def entries(self, folder: Path) -> list[Path]:
-        """The entries of ``folder`` (hidden ones reported as warnings and left out)."""
+        """The entries of ``folder`` (hidden ones reported as warnings and left out, except the curator
+        tools' own lock file at the top of the tree, which is expected there and never read)."""
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
@@ -71,6 +75,8 @@ class _Walk:
             return []
         out = []
         for name in names:
+            if name == TOOL_LOCK and folder == self.root:
+                continue
             if name.startswith("."):
                 self.add(folder / name, "warn.hidden-file", "a hidden file in the datasets tree; it is not read")
             else:

@@ -174,7 +174,11 @@ def _report(outcome: Any) -> None:
 @click.option("--assoc-actor2", "assoc_actor_2", multiple=True)
 @click.option("--location", "location_id", help="location_id, e.g. SYR-ahras (its prefix picks the country).")
 @click.option("--geo-precision", "geo_precision")
-@click.option("--fatalities")
+@click.option("--fatalities", help="The lowest reported death toll (0 when no report gives one).")
+@click.option("--fatalities-best", "fatalities_best", help="The most credible toll (default: --fatalities).")
+@click.option("--fatalities-high", "fatalities_high", help="The highest reported toll (default: the best).")
+@click.option("--fatalities-known", "fatalities_known", type=click.Choice(["true", "false"]),
+              help="Whether any report gives a toll (default: whether the high figure is above 0).")
 @click.option("--civilian-targeting", "civilian_targeting")
 @click.option("--source", "source_ids", multiple=True, help="A source_id (repeatable).")
 @click.option("--notes")

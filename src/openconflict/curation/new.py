@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
+from ..curated.layout import TOOL_LOCK
 from ..errors import CurationError
 from ..files import locked
 from ..problems import Problem
@@ -33,7 +34,7 @@ from .sources import read_sources, same_url
 from .translit import fold
 from .tree import Tree, read_rows
 
-LOCK_NAME = ".curation.lock"
+LOCK_NAME = TOOL_LOCK
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
@@ -117,6 +118,22 @@ def _check_date(value: str, option: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
+def fatality_defaults(fields: dict[str, str]) -> dict[str, str]:
+    """Fill the fatality range a curator did not give: best and high default to the low figure (the reports
+    agree), and ``fatalities_known`` to whether that figure is above 0. A report that says explicitly that
+    nobody died needs ``--fatalities-known true``. Values given are kept as typed, for the validator."""
+    out = dict(fields)
+    low = out.get("fatalities", "").strip()
+    if low and not out.get("fatalities_best"):
+        out["fatalities_best"] = low
+    if out.get("fatalities_best") and not out.get("fatalities_high"):
+        out["fatalities_high"] = out["fatalities_best"]
+    high = out.get("fatalities_high", "").strip()
+    if high.isascii() and high.isdigit() and not out.get("fatalities_known"):
+        out["fatalities_known"] = "true" if int(high) > 0 else "false"
+    return out
+
+
 def new_event(tree: Tree, fields: dict[str, str], *, iso3: str | None = None, releases: Path | None = None,
               now: dt.datetime | None = None, dry_run: bool = False) -> Outcome:
     """Append an event to ``events/<ISO3>/<YYYY>-<MM>.csv`` with the next never-used id."""
@@ -127,6 +144,8 @@ def new_event(tree: Tree, fields: dict[str, str], *, iso3: str | None = None, re
         raise CurationError("the country is unknown: pass --location ISO3-slug or --iso3 CODE; nothing was written")
     rel = f"events/{iso3}/{year}-{month}.csv"
     rels = releases or tree.releases
+
+    fields = fatality_defaults(fields)
 
     def make(work: Tree) -> tuple[str, dict[str, str]]:
         event_id = next_event_id(work.root, rels, iso3)

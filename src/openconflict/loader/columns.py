@@ -31,6 +31,8 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("location_id", "string"), ("source_ids", "string"), ("source_urls", "string"),
     # From release 2.0.0 on (older releases load without them):
     ("admin1_pcode", "string"), ("admin2_pcode", "string"), ("admin3_pcode", "string"), ("dataset", "string"),
+    # From release 2.1.0 on:
+    ("fatalities_best", "int32"), ("fatalities_high", "int32"), ("fatalities_known", "boolean"),
 )
 #: Columns whose values come from a vocabulary: Enum in polars (pandas output keeps them as text, see frames).
 VOCABULARY_COLUMNS: tuple[str, ...] = (

@@ -27,7 +27,7 @@ ACLED_COLUMNS = [
     "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
 ]
 EXTRA_COLUMNS = ["iso3", "location_id", "source_ids", "source_urls", "admin1_pcode", "admin2_pcode",
-                 "admin3_pcode", "dataset"]
+                 "admin3_pcode", "dataset", "fatalities_best", "fatalities_high", "fatalities_known"]
 #: The value of the ``dataset`` column: how a frame mixing our events with ACLED's tells them apart.
 DATASET = "OpenConflict"
 EVENT_COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
@@ -44,6 +44,8 @@ def arrow_type(field: dict[str, Any]) -> pa.DataType:
         return pa.float64()
     if ftype == "date":
         return pa.date32()
+    if ftype == "boolean":
+        return pa.bool_()
     return pa.string()
 
 
@@ -139,6 +141,9 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
         "admin2_pcode": null_if_empty(loc("admin2_pcode")),
         "admin3_pcode": null_if_empty(loc("admin3_pcode")),
         "dataset": pa.array([DATASET] * len(eid), pa.string()),
+        "fatalities_best": to_int(ev.column("fatalities_best")),
+        "fatalities_high": to_int(ev.column("fatalities_high")),
+        "fatalities_known": pc.equal(ev.column("fatalities_known"), "true"),
     }
     target = release_arrow_schema(schema, "events")
     table = pa.table({f.name: pc.cast(cols[f.name], f.type) for f in target}, schema=target)

@@ -173,7 +173,8 @@ def _check_bump(version: Version, diff: ReleaseDiff, latest: LatestRelease | Non
 
 def plan_release(curated: Curated, schema: Schema, version: str | None, *, date: dt.date, today: dt.date,
                  ledger: Ledger, latest: LatestRelease | None, changelog: str | None = None,
-                 citation_template: str | None = None, allow_unchanged: bool = False) -> ReleasePlan:
+                 citation_template: str | None = None, allow_unchanged: bool = False,
+                 agreement: pa.Table | None = None) -> ReleasePlan:
     """Decide the release ``version`` or raise :class:`BuildError` naming the first rule it breaks.
 
     ``latest`` must be the release the ledger lists last (None only when the ledger is empty); ``changelog``
@@ -183,7 +184,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     """
     from openconflict.release import texts
     from openconflict.release.aggregates import aggregate_tables
-    from openconflict.release.derive import derive_events, derive_registries
+    from openconflict.release.derive import derive_events, derive_registries, release_arrow_schema
     from openconflict.release.descriptor import events_fields
     from openconflict.release.diff import diff_events, diff_schemas
     from openconflict.validate import validate_curated
@@ -214,6 +215,8 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
         registries = derive_registries(curated, schema, release_dates)
     parsed = check_version(version, ledger)
     registries.update(aggregate_tables(events, schema.vocabulary("event_type")))
+    registries["agreement"] = (agreement if agreement is not None
+                               else release_arrow_schema(schema, "agreement").empty_table())
     check_tombstones(events, registries["deletions"], diff, latest)
     unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
     check_deletion_versions(curated, release_dates)

@@ -25,6 +25,7 @@ from pathlib import Path
 from openconflict.errors import BuildError, LedgerError
 from openconflict.files import fsync_dir
 from openconflict.ledger import Entry, Ledger, append_release
+from openconflict.release.agreement import SUMMARY, read_agreement
 from openconflict.release.archive import archive_name, check_dist_dir, clean_dist, temp_zip, write_zip
 from openconflict.release.diff import ReleaseDiff
 from openconflict.release.guard import TMP_PREFIX, build_lock, clear_pending, fsync_tree, write_pending
@@ -95,11 +96,12 @@ def _read_text(path: Path | None) -> str | None:
 def build_release(root: Path, version: str | None, *, date: str | dt.date | None = None,
                   releases_dir: Path = Path("build/releases"), dist_dir: Path | None = Path("build/dist"),
                   dry_run: bool = False, changelog: Path | None = None, citation: Path | None = None,
-                  schema: Schema | None = None, lock_wait: float | None = None,
+                  schema: Schema | None = None, lock_wait: float | None = None, agreement: Path | None = None,
                   today: dt.date | None = None) -> BuildResult:
     """Validate ``root`` (a datasets folder), plan release ``version`` and publish it.
 
-    ``changelog`` and ``citation`` default to CHANGELOG.md and CITATION.cff beside ``root``; ``today`` (UTC
+    ``changelog`` and ``citation`` default to CHANGELOG.md and CITATION.cff beside ``root``, ``agreement``
+    to curation/agreement/summary.csv there (the coder-agreement table, empty when absent); ``today`` (UTC
     by default) bounds the release date; ``lock_wait`` defaults to OPENCONFLICT_LOCK_WAIT. With ``dry_run``
     everything is built and checked in a temporary folder that is then removed, and nothing is published.
     Raises :class:`BuildError` (having published nothing) when any rule refuses the release.
@@ -119,6 +121,7 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     repo = root.resolve().parent
     changelog_text = _read_text(changelog if changelog is not None else repo / "CHANGELOG.md")
     citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")
+    agreement_table = read_agreement(agreement if agreement is not None else repo / SUMMARY, schema)
 
     with build_lock(releases_dir, lock_wait=lock_wait) as state:
         if version is not None:
@@ -127,6 +130,7 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
         curated = read_curated(root, schema)
         plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
                             latest=latest, changelog=changelog_text, citation_template=citation_text,
+                            agreement=agreement_table,
                             allow_unchanged=dry_run)
         result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
         result.recovered = state.recovered

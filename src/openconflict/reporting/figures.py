@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from openconflict.errors import ReportError
 
 from .meta import ReleaseMeta, read_meta
+from .uncertainty import Uncertainty, read_uncertainty
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,6 +76,7 @@ class Figures:
     reports_by_publisher: list[tuple[str, int]] = field(default_factory=list)
     publishers_not_shown: tuple[int, int] = (0, 0)  # (publishers, reports) folded into "others"
     reports_by_language: list[tuple[str, int]] = field(default_factory=list)
+    uncertainty: Uncertainty = field(default_factory=Uncertainty)
 
 
 def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -> pa.Table:
@@ -275,4 +277,5 @@ def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
     rest = publishers[TOP_PUBLISHERS:]
     fig.publishers_not_shown = (len(rest), sum(n for _, n in rest))
     fig.reports_by_language = ranked(_tally(*codes(sources.column("language"))))
+    fig.uncertainty = read_uncertainty(folder)
     return fig

@@ -71,6 +71,7 @@ def _headline(f: Figures) -> str:
     period = f"{h.first_date} to {h.last_date}" if h.first_date else "no events"
     items = [("events", "Events", _n(h.events)),
              ("fatalities", "Fatalities (lowest reported figures)", _n(h.fatalities)),
+             *_range_items(f),
              ("reports", "Reports (rows of the sources table)", _n(h.reports)),
              ("publishers", "Publishers", _n(h.publishers)),
              ("languages", "Languages of the reports", _n(h.languages)),
@@ -80,6 +81,33 @@ def _headline(f: Figures) -> str:
     cells = "".join(f'<div><dt>{escape(label)}</dt><dd id="h-{key}">{escape(value)}</dd></div>'
                     for key, label, value in items)
     return f'<dl class="headline" id="headline">{cells}</dl>'
+
+
+def _range_items(f: Figures) -> list[tuple[str, str, str]]:
+    r = f.uncertainty.ranges
+    if r is None:
+        return []
+    return [("fatalities-best", "Fatalities (most credible figures)", _n(r.best)),
+            ("fatalities-high", "Fatalities (highest reported figures)", _n(r.high)),
+            ("fatalities-unknown", "Events for which no report gave a death toll", _n(r.unknown))]
+
+
+def _agreement(f: Figures) -> str:
+    """Measured agreement of a blind second coder (issue 15), as the release's own table gives it."""
+    u = f.uncertainty
+    if not u.agreement:
+        why = ("this release's agreement table is empty: no blind second coding was completed for it"
+               if u.has_agreement_table else "this release predates the agreement table (from 2.1.0)")
+        return f'<h3>Coder agreement</h3><p id="agreement-none">Not measured: {escape(why)}.</p>'
+    rows = [[r.sample, r.measure, "–" if r.agreements is None else r.agreements, r.samples,
+             f"{r.value:.3f}" if r.agreements is None else _pct(r.agreements, r.samples)] for r in u.agreement]
+    return ("<h3>Coder agreement</h3><p>A second coder re-coded a random sample of events from the cited reports "
+            "alone, without seeing the first coding; each row is the share of sampled events on which both "
+            "codings agree under the stated rule, or Krippendorff's alpha (nominal). Neither ACLED nor UCDP "
+            "publishes such a measure. Protocol and every disagreement: curation/agreement/ in the "
+            "repository.</p>"
+            + _table("agreement", ["sample", "measure", "agreements", "sampled events", "agreement or alpha"],
+                     rows, {2, 3, 4}))
 
 
 def _coverage(f: Figures) -> str:
@@ -161,7 +189,8 @@ def _quality(f: Figures) -> str:
             + "</div><div><h3>Reports by publisher</h3>"
             + _table("publishers", ["publisher", "reports", "share"], pubs, {1, 2})
             + "</div><div><h3>Reports by language</h3>"
-            + _table("languages", ["language (ISO 639-1)", "reports", "share"], langs, {1, 2}) + "</div></div>")
+            + _table("languages", ["language (ISO 639-1)", "reports", "share"], langs, {1, 2}) + "</div></div>"
+            + _agreement(f))
 
 
 def _changes(f: Figures) -> str:

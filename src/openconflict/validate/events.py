@@ -11,6 +11,7 @@ from typing import Any
 from ..curated import CuratedTable
 from ..schema import Schema
 from .emit import Checker
+from .fatalities import check_fatalities
 from .fields import check_fields, check_list_format
 from .kernels import INT_RE, duplicate_rows, lookup, matches, nonempty, split_lists
 from .suggest import with_suggestions
@@ -33,6 +34,7 @@ def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -
     check_source_dates(ch, tables["sources"])
     check_consistency(ch, tables["actors"])
     check_crowd_size(ch, schema)
+    check_fatalities(ch)
     check_duplicate_events(ch)
 
 

@@ -48,7 +48,7 @@ def check_fields(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
             import pyarrow.compute as pc
 
             ch.emit(pc.invert(present), name, "value.required", "a value is required here")
-        _check_type(ch, name, fdef["type"], arr, present, cons)
+        _check_type(ch, name, fdef["type"], arr, present, {**cons, **_boolean_words(fdef)})
         if "enum" in cons:
             _check_enum(ch, name, arr, present, cons["enum"])
         if "pattern" in cons:
@@ -87,9 +87,25 @@ def _check_type(ch: Checker, name: str, ftype: str, arr: Any, present: Any, cons
                 f"dates before {EARLIEST_YEAR} are not plausible")
         ch.emit(pc.greater(dates, pa.scalar(ch.today, pa.date32())), name, "date.future",
                 "the date lies in the future")
+    elif ftype == "boolean":
+        words = [*fdef_values(cons, "trueValues"), *fdef_values(cons, "falseValues")]
+        ok = pc.is_in(arr, value_set=pa.array(words, pa.string()))
+        ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type",
+                "expected " + " or ".join(repr(w) for w in words) + " (lower case, nothing else)")
     elif ftype == "datetime":
         ch.emit(pc.and_(present, pc.invert(real_datetimes(arr))), name, "value.datetime",
                 f"expected a UTC time written YYYY-MM-DDTHH:MM:SSZ, from {EARLIEST_YEAR} on")
+
+
+def _boolean_words(fdef: dict[str, Any]) -> dict[str, Any]:
+    """A boolean field's spellings (Table Schema ``trueValues``/``falseValues``; curated files use one each)."""
+    if fdef["type"] != "boolean":
+        return {}
+    return {"trueValues": fdef.get("trueValues", ["true"]), "falseValues": fdef.get("falseValues", ["false"])}
+
+
+def fdef_values(cons: dict[str, Any], key: str) -> list[str]:
+    return [str(v) for v in cons.get(key, [])]
 
 
 def _check_range(ch: Checker, nums: Any, name: str, cons: dict[str, Any]) -> None:

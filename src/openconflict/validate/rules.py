@@ -104,6 +104,14 @@ RULES: tuple[Rule, ...] = (
     Rule("consistency.crowd-size", _E, "A Protests or Riots event lacks its one crowd-size tag ('crowd "
                                        "size=' with the report's figure or wording, or 'crowd size=no report'), "
                                        "or another event type carries one."),
+    Rule("consistency.fatality-range", _E, "The fatality figures are out of order: the lowest reported figure "
+                                           "(fatalities) must not exceed fatalities_best, nor that "
+                                           "fatalities_high."),
+    Rule("consistency.fatality-known", _E, "fatalities_known is 'false' (no report gave a death toll) while a "
+                                           "fatality figure above 0 is coded."),
+    Rule("consistency.fatality-traceable", _E, "A best or high death toll that differs from the lowest figure "
+                                               "is not stated in the notes, so a reader cannot trace it to the "
+                                               "cited report that gives it."),
     # -- administrative units -----------------------------------------------------------------------------
     Rule("ref.admin-pcode", _E, "A location's P-code is not a unit of the right level in its country's "
                                 "crosswalk (schema/crosswalk/), or its country has no crosswalk."),
