@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from openconflict.curation import agreement as ag
@@ -43,12 +44,24 @@ def first_coding_tree(commit: str, into: Path) -> Path:
     return into / "datasets"
 
 
+def renames() -> dict[str, str]:
+    """Actor renames applied to the whole dataset since (schema/crosswalk/actor_renames.csv, the rows whose new
+    name is in today's actor registry): a first coding from before a rename is compared under the new name, as
+    the second coding's names were updated too (commit b343f80)."""
+    actors = {r["actor"] for r in csv.DictReader((ROOT / "datasets" / "actors.csv").open(encoding="utf-8"))}
+    rows = csv.DictReader((ROOT / "schema" / "crosswalk" / "actor_renames.csv").open(encoding="utf-8"))
+    return {r["old_name"]: r["new_name"] for r in rows if r["new_name"] in actors}
+
+
 def pairs_of(sample: str, second: str, commit: str, tmp: Path) -> list[ag.Pair]:
     datasets = first_coding_tree(commit, tmp / commit)
     locations = ag.read_locations(datasets)
     drawn = ag.read_sample(AGREEMENT / sample)
     coded = {sid: ag.locate(c, locations) for sid, c in ag.read_second(AGREEMENT / second).items()}
-    return ag.join(drawn, coded, ag.read_first(datasets, list(drawn.values()), locations))
+    new = renames()
+    first = {eid: replace(c, actor1=new.get(c.actor1, c.actor1), actor2=new.get(c.actor2, c.actor2))
+             for eid, c in ag.read_first(datasets, list(drawn.values()), locations).items()}
+    return ag.join(drawn, coded, first)
 
 
 def rows_for(batch: str, pairs: list[ag.Pair]) -> list[list[object]]:
