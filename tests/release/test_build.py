@@ -185,3 +185,16 @@ def test_verify_detects_tampering(tree: Tree) -> None:
     cli = subprocess.run([sys.executable, "-m", "openconflict", "verify", "--releases", str(tree.releases)],
                          capture_output=True, text=True)
     assert cli.returncode == 1 and "sha256 differs" in cli.stdout and "the ledger says" in cli.stdout
+
+
+def test_the_release_lists_only_the_reports_its_events_cite(tree: Tree) -> None:
+    """A report in sources.csv that no released event cites (say, one cited only by a held-back event) is not
+    released; it is once an event cites it."""
+    build(tree, "0.1.0")
+    first = pq.read_table(tree.releases / "0.1.0" / "data" / "sources.parquet").column("source_id").to_pylist()
+    assert first == ["synthetic-20151020-a"]
+    tree.add(event_row(4, "2015-10-19", source="synthetic-20151120-b; synthetic-20151020-a"))
+    tree.write()
+    build(tree, "0.2.0")
+    second = pq.read_table(tree.releases / "0.2.0" / "data" / "sources.parquet").column("source_id").to_pylist()
+    assert second == ["synthetic-20151020-a", "synthetic-20151120-b"]

@@ -241,3 +241,20 @@ def derive_registries(curated: Curated, schema: Schema,
         }).sort_by("event_id"),
     }
     return out
+
+
+def cited_sources_only(registries: dict[str, pa.Table], events: pa.Table) -> dict[str, pa.Table]:
+    """The registries with the sources table cut to the reports the released events cite.
+
+    Why: ``datasets/sources.csv`` also holds reports that only held-back events (awaiting their second pass)
+    or no event cite; a release's sources table, and every count of reports and publishers made from it,
+    should describe the evidence of the events it contains and nothing else.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cited = pc.unique(pc.list_flatten(pc.split_pattern(events.column("source_ids"), "; ")))
+    sources = registries["sources"]
+    keep = pc.is_in(sources.column("source_id"), value_set=pa.array(cited.to_pylist(), pa.string()))
+    return {**registries, "sources": sources.filter(keep)}
+

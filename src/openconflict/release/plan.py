@@ -184,7 +184,12 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     """
     from openconflict.release import texts
     from openconflict.release.aggregates import aggregate_tables
-    from openconflict.release.derive import derive_events, derive_registries, release_arrow_schema
+    from openconflict.release.derive import (
+        cited_sources_only,
+        derive_events,
+        derive_registries,
+        release_arrow_schema,
+    )
     from openconflict.release.descriptor import events_fields
     from openconflict.release.diff import diff_events, diff_schemas
     from openconflict.validate import validate_curated
@@ -203,7 +208,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
     if version is not None:
         release_dates[version] = date
-    registries = derive_registries(curated, schema, release_dates)
+    registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
     diff = diff_events(latest.events if latest else None, events)
     if latest is not None:
         if latest.fields is not None:
@@ -212,7 +217,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     if version is None:  # a dry run without a version: the smallest version the change allows
         version = str(next_version(latest.version if latest else None, diff.required))
         release_dates[version] = date
-        registries = derive_registries(curated, schema, release_dates)
+        registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
     parsed = check_version(version, ledger)
     registries.update(aggregate_tables(events, schema.vocabulary("event_type")))
     registries["agreement"] = (agreement if agreement is not None
