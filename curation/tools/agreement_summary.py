@@ -72,7 +72,8 @@ def rows_for(batch: str, pairs: list[ag.Pair]) -> list[list[object]]:
             alpha = ag.nominal_alpha(ratings)
         except CurationError:
             continue  # undefined when every coded value is the same category; the rate row still says it
-        rows.append([batch, f"{field} (Krippendorff's alpha, nominal)", "", len(pairs), round(alpha, 4)])
+        same = sum(ag.same_name(getattr(p.first, field), getattr(p.second, field)) for p in pairs)
+        rows.append([batch, f"{field} (Krippendorff's alpha, nominal)", same, len(pairs), round(alpha, 4)])
     return rows
 
 

@@ -15,7 +15,7 @@ from openconflict.reporting import render_report
 
 HEADER = "sample,measure,agreements,samples,value\n"
 GOOD = HEADER + ("h9,event_date (same day),17,18,0.9444\n"
-                 "h9,\"sub_event_type (Krippendorff's alpha, nominal)\",,18,0.595\n"
+                 "h9,\"sub_event_type (Krippendorff's alpha, nominal)\",12,18,0.595\n"
                  "all,\"actor1, quoted\",13,18,0.7222\n")
 
 
@@ -37,12 +37,16 @@ def test_the_table_is_released_typed_declared_and_shown(tree: Tree, tmp_path: Pa
     table = pq.read_table(folder / "data" / "agreement.parquet")
     assert table.to_pylist() == [
         {"sample": "h9", "measure": "event_date (same day)", "agreements": 17, "samples": 18, "value": 0.9444},
-        {"sample": "h9", "measure": "sub_event_type (Krippendorff's alpha, nominal)", "agreements": None,
+        {"sample": "h9", "measure": "sub_event_type (Krippendorff's alpha, nominal)", "agreements": 12,
          "samples": 18, "value": 0.595},
         {"sample": "all", "measure": "actor1, quoted", "agreements": 13, "samples": 18, "value": 0.7222}]
     names = [r["name"] for r in json.loads((folder / "datapackage.json").read_text())["resources"]]
     assert "agreement" in names and "agreement-parquet" in names
     assert "data/agreement.csv" in (folder / "SHA256SUMS").read_text()
+    from frictionless import Package  # the real tool, on every resource (the Parquet files included)
+
+    report = Package(str(folder / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["type", "message"])[:5]
     html = render_report(folder, tmp_path / "out").read_text(encoding="utf-8")
     assert "Coder agreement" in html and "94.4 %" in html and "0.595" in html and "actor1, quoted" in html
 
@@ -64,6 +68,7 @@ def test_without_a_summary_the_table_is_empty_and_the_report_says_so(tree: Tree,
     (HEADER + "h9,x,1,0,0.5\n", ":2: samples 0 is out of range"),
     (HEADER + "h9,x,1,2\n", ":2: 4 cells where the header has 5"),
     (HEADER + ",x,1,2,0.5\n", ":2: sample is required"),
+    (HEADER + "h9,x,,2,0.5\n", ":2: agreements is required"),
     (HEADER + "h9,x,1,2,0.5\nh9,x,2,2,1\n", ":3: sample 'h9' lists measure 'x' twice"),
     (b"sample,measure,agreements,samples,value\nh9,\xff,1,2,0.5\n", "cannot read"),
 ])

@@ -99,8 +99,8 @@ def _agreement(f: Figures) -> str:
         why = ("this release's agreement table is empty: no blind second coding was completed for it"
                if u.has_agreement_table else "this release predates the agreement table (from 2.1.0)")
         return f'<h3>Coder agreement</h3><p id="agreement-none">Not measured: {escape(why)}.</p>'
-    rows = [[r.sample, r.measure, "–" if r.agreements is None else r.agreements, r.samples,
-             f"{r.value:.3f}" if r.agreements is None else _pct(r.agreements, r.samples)] for r in u.agreement]
+    rows = [[r.sample, r.measure, r.agreements, r.samples,
+             f"{r.value:.3f}" if "alpha" in r.measure else _pct(r.agreements, r.samples)] for r in u.agreement]
     return ("<h3>Coder agreement</h3><p>A second coder re-coded a random sample of events from the cited reports "
             "alone, without seeing the first coding; each row is the share of sampled events on which both "
             "codings agree under the stated rule, or Krippendorff's alpha (nominal). Neither ACLED nor UCDP "

@@ -29,7 +29,7 @@ class FatalityRange:
 class AgreementRow:
     sample: str
     measure: str
-    agreements: int | None
+    agreements: int
     samples: int
     value: float
 
