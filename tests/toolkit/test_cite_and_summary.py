@@ -18,6 +18,7 @@ from openconflict.cite import FORMATS, citation, cite, cite_command, releases_ro
 from openconflict.errors import LedgerError, VersionNotFoundError
 from openconflict.ledger import append_release, folder_files, read_ledger
 from openconflict.summary import summary, summary_data
+from openconflict.versions import next_version
 
 REPO = Path(__file__).resolve().parents[2]
 RELEASES = REPO / "build" / "releases"
@@ -71,8 +72,10 @@ def test_apa_and_cff_shape() -> None:
 
 
 def test_version_spellings_and_unknown_versions() -> None:
-    assert cite("v2.0.0", "apa", releases=RELEASES) == cite(None, "apa", releases=RELEASES)  # None: the latest
-    with pytest.raises(VersionNotFoundError, match=r"'9\.9\.9'.*known versions: 0\.1\.0, 1\.0\.0, 1\.0\.1, 2\.0\.0"):
+    versions = [e.version for e in read_ledger(RELEASES / "registry.json").entries]
+    assert cite(f"v{versions[-1]}", "apa", releases=RELEASES) == cite(None, "apa", releases=RELEASES)  # the latest
+    known = ", ".join(v.replace(".", r"\.") for v in versions)
+    with pytest.raises(VersionNotFoundError, match=rf"'9\.9\.9'.*known versions: {known}"):
         cite("9.9.9", releases=RELEASES)
     with pytest.raises(ValueError, match="format='ris'"):
         cite("1.0.1", "ris", releases=RELEASES)
@@ -92,15 +95,17 @@ def test_release_not_on_this_machine_uses_the_ledger(releases: Path) -> None:
     entry = read_ledger(releases / "registry.json").get("1.0.0")
     assert (c.version, c.date, c.sha256) == ("1.0.0", entry.date, entry.files["data/events.parquet"].sha256)
     assert c.title.startswith("OpenConflict")  # from the newest local release's CITATION.cff
-    for version in ("0.1.0", "1.0.1", "2.0.0"):
-        (releases / version / "CITATION.cff").unlink()
+    for entry in read_ledger(releases / "registry.json").entries:
+        if entry.version != "1.0.0":
+            (releases / entry.version / "CITATION.cff").unlink()
     with pytest.raises(LedgerError, match="no CITATION.cff.*openconflict download 1.0.0"):
         cite("1.0.0", releases=releases)
 
 
 def test_doi_people_and_tex_escaping(releases: Path) -> None:
     """A new release written with the ledger's own writer, whose CITATION.cff has a DOI and people."""
-    folder = releases / "2.0.1"
+    new = str(next_version(read_ledger(releases / "registry.json").latest.version, "patch"))
+    folder = releases / new
     (folder / "data").mkdir(parents=True)
     shutil.copy(releases / "1.0.1/data/events.parquet", folder / "data/events.parquet")
     (folder / "CITATION.cff").write_text(
@@ -109,18 +114,18 @@ def test_doi_people_and_tex_escaping(releases: Path) -> None:
         "authors:\n  - family-names: M\u00fcller\n    given-names: Anna Maria\n"
         "  - family-names: Berg\n    given-names: Li\n    name-particle: van den\n"
         '  - name: "SYNTHETIC Lab"\n'
-        'version: "2.0.1"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n'
+        f'version: "{new}"\ndate-released: "2026-12-01"\nlicense: CC-BY-4.0\n'
         "doi: 10.5281/zenodo.0000000\nrepository-code: https://example.invalid/synthetic\n", encoding="utf-8")
-    append_release(releases, "2.0.1", "2026-12-01", 198, folder_files(folder))
+    append_release(releases, new, "2026-12-01", 198, folder_files(folder))
 
-    bib = cite("2.0.1", "bibtex", releases=releases)
+    bib = cite(new, "bibtex", releases=releases)
     assert r"SYNTHETIC events \& 100\% of\_them \{braced\}" in bib
     assert "author       = {M\u00fcller, Anna Maria and van den Berg, Li and {SYNTHETIC Lab}}" in bib
     assert "doi          = {10.5281/zenodo.0000000}" in bib and "month        = dec" in bib
-    apa = cite("2.0.1", "apa", releases=releases)
+    apa = cite(new, "apa", releases=releases)
     assert apa.startswith("M\u00fcller, A. M., van den Berg, L., & SYNTHETIC Lab. (2026). SYNTHETIC events")
     assert "https://doi.org/10.5281/zenodo.0000000" in apa
-    cff = yaml.safe_load(cite("2.0.1", "cff", releases=releases))
+    cff = yaml.safe_load(cite(new, "cff", releases=releases))
     assert cff["doi"] == "10.5281/zenodo.0000000" and cff["authors"][0]["family-names"] == "M\u00fcller"
 
 
