@@ -4,9 +4,8 @@ Why this comparison: the release step is to build the report for every release, 
 that the report adds at most 10 % to the build of a million events. Both are measured in the same run:
 the build as the ``openconflict build`` command (wall time of a fresh process, as bench_build measures
 it), the report as a fresh process that imports openconflict.reporting and calls ``render_report``
-(imports of pyarrow and matplotlib included); right after ``build_release`` in the same process, against
-that build (what the release step will pay, matplotlib's import included); and warm, in process after a
-first render. The data is synthetic (benchmarks/synth.py).
+(imports of pyarrow and matplotlib included); inside ``build_release`` itself, against the rest of that
+build (what the release step pays: the headline figure); and warm, in process after a first render. The data is synthetic (benchmarks/synth.py).
 
     python benchmarks/bench_report.py [--n 1000000] [--repeats 3]
 """
@@ -41,20 +40,25 @@ def render_fresh(folder: Path, out: Path) -> tuple[float, float]:
     return proc.wall, proc.peak_mb
 
 
-def build_then_render(root: Path, tmp: Path) -> tuple[float, float]:
-    """(build s, report s) in one process: ``build_release`` of the tree, then the first ``render_report``
-    of the new release; what the release step will pay, matplotlib's import included."""
+def build_with_report(root: Path, tmp: Path) -> tuple[float, float]:
+    """(whole build s, report s inside it) of one ``build_release`` in a fresh process: the release step as it
+    runs, with the report rendered from the build's in-memory tables and matplotlib imported in the
+    background from the start. The report's share is timed by wrapping the real rendering step (it still
+    runs and its page is part of the release); nothing is skipped or replaced."""
     import subprocess
 
-    code = ("import json, sys, time; from pathlib import Path; from openconflict import build_release; "
-            "tmp = Path(sys.argv[2]); t = time.perf_counter(); "
-            "r = build_release(Path(sys.argv[1]), '1.0.0', date='2026-01-01', releases_dir=tmp / 'releases', "
-            "dist_dir=tmp / 'dist'); b = time.perf_counter() - t; t = time.perf_counter(); "
-            "from openconflict.reporting import render_report; render_report(r.path, tmp / 'report'); "
-            "print(json.dumps([b, time.perf_counter() - t]))")
+    code = ("import json, sys, time; from pathlib import Path; "
+            "import openconflict.release.write as w; real = w._render_report; spent = []\n"
+            "def timed(*a, **k):\n"
+            "    t = time.perf_counter(); r = real(*a, **k); spent.append(time.perf_counter() - t); return r\n"
+            "w._render_report = timed\n"
+            "from openconflict import build_release; tmp = Path(sys.argv[2]); t = time.perf_counter()\n"
+            "build_release(Path(sys.argv[1]), '1.0.0', date='2026-01-01', releases_dir=tmp / 'releases', "
+            "dist_dir=tmp / 'dist')\n"
+            "print(json.dumps([time.perf_counter() - t, spent[0]]))")
     proc = subprocess.run([PYTHON, "-c", code, str(root), str(tmp)], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"build + report failed: {proc.stderr[-2000:]}")
+        raise RuntimeError(f"build failed: {proc.stderr[-2000:]}")
     build, report = json.loads(proc.stdout.strip().splitlines()[-1])
     return build, report
 
@@ -80,13 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     build_wall, build_peak, folder, _ = build_once(WORK, args.n)
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         fresh = [render_fresh(folder, Path(tmp) / f"fresh{i}") for i in range(args.repeats)]
-        both = [build_then_render(ensure_tree(WORK, args.n), Path(tmp) / f"both{i}") for i in range(args.repeats)]
+        both = [build_with_report(ensure_tree(WORK, args.n), Path(tmp) / f"both{i}") for i in range(args.repeats)]
         warm = render_in_process(folder, Path(tmp) / "warm", args.repeats)
         size = (Path(tmp) / "warm" / "index.html").stat().st_size
         same = (Path(tmp) / "warm" / "index.html").read_bytes() == (Path(tmp) / "fresh0" / "index.html").read_bytes()
     fresh_med = statistics.median(w for w, _ in fresh)
     warm_med = statistics.median(warm)
-    shares = [r / b for b, r in both]
+    shares = [r / (b - r) for b, r in both]  # what the report adds to the rest of the build
     first_share = statistics.median(shares)
     first_med = statistics.median(r for _, r in both)
     result = {
@@ -94,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         "build_wall_s": round(build_wall, 3), "build_peak_mb": round(build_peak, 1),
         "report_fresh_process_s": [round(w, 3) for w, _ in fresh], "report_fresh_median_s": round(fresh_med, 3),
         "report_fresh_peak_mb": round(max(p for _, p in fresh), 1),
-        "build_then_report_in_one_process_s": [[round(b, 3), round(r, 3)] for b, r in both],
-        "report_after_build_in_its_process_median_s": round(first_med, 3),
+        "build_with_report_and_report_inside_s": [[round(b, 3), round(r, 3)] for b, r in both],
+        "report_inside_build_median_s": round(first_med, 3),
         "report_in_process_s": [round(w, 3) for w in warm], "report_in_process_median_s": round(warm_med, 3),
         "report_bytes": size, "fresh_and_in_process_identical": same,
-        "share_fresh": round(fresh_med / build_wall, 4), "share_after_build_same_process": round(first_share, 4),
+        "share_fresh": round(fresh_med / build_wall, 4), "share_inside_build": round(first_share, 4),
         "share_in_process": round(warm_med / build_wall, 4),
         "limit": LIMIT,
     }
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "report.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=1))
     for label, share, value in (("a fresh process, against the CLI build", fresh_med / build_wall, fresh_med),
-                                ("the build's own process, against that build", first_share, first_med),
+                                ("the build itself, against the rest of that build", first_share, first_med),
                                 ("process, warm, against the CLI build", warm_med / build_wall, warm_med)):
         print(f"report in {label}: {value:.2f} s = {100 * share:.1f} % "
               f"(target <= {100 * LIMIT:.0f} %: {'MET' if share <= LIMIT else 'MISSED'})")

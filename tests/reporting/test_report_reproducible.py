@@ -88,3 +88,45 @@ def test_concurrent_renders_into_one_folder(tmp_path: Path) -> None:
     assert [p.wait(240) for p in procs] == [0, 0, 0]
     assert (tmp_path / "procs" / "index.html").read_bytes() == reference
     assert sorted(p.name for p in (tmp_path / "procs").iterdir()) == ["index.html"]  # no temporary files left
+
+
+def test_the_builds_report_from_memory_equals_a_render_from_the_files(tmp_path: Path,
+                                                                       synthetic_releases: Path) -> None:
+    """The release step hands its tables to the report in memory; `openconflict report` reads the files.
+    Both must give the same bytes, and the bytes the release folder holds where the folder was built by this
+    code (synthetic releases, the latest committed one; older committed reports predate later sections)."""
+    import pyarrow.parquet as pq
+
+    folders = [p for p in (*sorted(RELEASES.iterdir()), *sorted(synthetic_releases.iterdir()))
+               if (p / "report" / "index.html").is_file()]
+    assert len(folders) >= 3
+    for folder in folders:
+        data = folder / "data"
+        tables = {n: pq.read_table(data / f"{n}.parquet") for n in ("events", "sources", "agreement")
+                  if (data / f"{n}.parquet").is_file()}
+        built = (folder / "report" / "index.html").read_bytes()
+        name = _previous(folder)
+        previous = folder.parent / name if name else None
+        from_files = render_report(folder, tmp_path / folder.name / "f", previous).read_bytes()
+        from_memory = render_report(folder, tmp_path / folder.name / "m", previous, tables=tables).read_bytes()
+        assert from_files == from_memory, folder
+        if folder.parent != RELEASES or folder.name == _latest():
+            assert built == from_memory, folder
+
+
+def _latest() -> str:
+    import json
+
+    return json.loads((RELEASES / "registry.json").read_text(encoding="utf-8"))["releases"][-1]["version"]
+
+
+def _previous(folder: Path) -> str:
+    """The version published just before ``folder``'s, or "" for a first release."""
+    import json
+
+    from openconflict.versions import Version
+
+    ledger = json.loads((folder.parent / "registry.json").read_text(encoding="utf-8"))
+    mine = Version.parse(folder.name)
+    earlier = sorted(v for v in (Version.parse(e["version"]) for e in ledger["releases"]) if v < mine)
+    return str(earlier[-1]) if earlier else ""

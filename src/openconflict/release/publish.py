@@ -118,6 +118,9 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     if not root.is_dir():
         raise BuildError(f"no datasets folder at {root}")
     schema = schema or load_schema()
+    from openconflict.reporting import preload
+
+    preload()  # matplotlib's first import overlaps with the build instead of adding to it (issue 14)
     repo = root.resolve().parent
     changelog_text = _read_text(changelog if changelog is not None else repo / "CHANGELOG.md")
     citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")

@@ -56,8 +56,11 @@ def _seal(*paths: Path) -> None:
         os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
 
 
-def _render_report(folder: Path, previous: Path | None) -> FileEntry:
-    """The release's report (issue 14) in ``report/``, from the folder's own files; its size and sha256."""
+def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> FileEntry:
+    """The release's report (issue 14) in ``report/``; its size and sha256.
+
+    The plan's events, sources and agreement tables are handed over in memory (the same rows as the files
+    just written), so the report does not read them back; everything else comes from the folder's files."""
     from openconflict.errors import BuildError, ReportError
 
     try:
@@ -66,7 +69,10 @@ def _render_report(folder: Path, previous: Path | None) -> FileEntry:
         raise BuildError(f"the release report needs matplotlib ({exc}); install the curator extra: "
                          'pip install -e ".[curate]"') from None
     try:
-        page = render_report(folder, folder / "report", previous if previous and previous.is_dir() else None)
+        tables = {"events": plan.events, **{n: plan.registries[n] for n in ("sources", "agreement")
+                                            if n in plan.registries}}
+        page = render_report(folder, folder / "report", previous if previous and previous.is_dir() else None,
+                             tables=tables)
     except ReportError as exc:
         raise BuildError(f"the release report could not be rendered: {exc}") from None
     _seal(folder / "report", page)
@@ -133,7 +139,7 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
     (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
     _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
-    page = _render_report(folder, previous)
+    page = _render_report(folder, previous, plan)
     (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs, report=page)))
     _seal(folder / "datapackage.json")
     check_with_frictionless(folder, max(t.num_rows for t in (plan.events, *plan.registries.values())))

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["REPORT_FILE", "render_report"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["REPORT_FILE", "preload", "render_report"]
 
 #: The one file a report consists of (images are embedded in it).
 REPORT_FILE = "index.html"
@@ -23,18 +28,45 @@ REPORT_FILE = "index.html"
 _RENDER_LOCK = threading.Lock()
 
 
-def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | None = None) -> Path:
+def preload() -> threading.Thread:
+    """Import the drawing stack (matplotlib, the chart and page modules) in a background thread.
+
+    Why: the release step renders the report at its very end, and the first import of matplotlib costs about
+    half a second; started at the beginning of a build it overlaps with the build's own work (Arrow and zlib
+    release the GIL), so the report adds less to the build. Safe to call more than once; an import error is
+    left for the render to report.
+    """
+    def run() -> None:
+        try:
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.collections  # noqa: F401
+            import matplotlib.figure  # noqa: F401
+
+            from . import charts, figures, mapping, page  # noqa: F401
+        except ImportError:
+            pass
+
+    thread = threading.Thread(target=run, name="openconflict-report-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | None = None,
+                  tables: Mapping[str, pa.Table] | None = None) -> Path:
     """Write ``out_dir/index.html`` describing the release in ``release_folder`` and return its path.
 
     ``previous_folder`` is the release published just before it, used for the version rule of the
     "what changed" section; the change counts themselves come from the release's own ``changes`` table.
-    The same release folder always gives the same bytes.
+    The same release folder always gives the same bytes. ``tables`` may hold the release's ``events`` and
+    ``sources`` tables already in memory (the build passes the ones it just wrote), so they are not read
+    back from Parquet; the page is the same either way.
     """
     from openconflict.errors import ReportError
     from openconflict.files import atomic_write
 
     with _RENDER_LOCK:
-        html = _render(Path(release_folder), None if previous_folder is None else Path(previous_folder))
+        html = _render(Path(release_folder), None if previous_folder is None else Path(previous_folder),
+                       tables or {})
     out = Path(out_dir)
     target = out / REPORT_FILE
     try:
@@ -45,7 +77,7 @@ def render_report(release_folder: Path, out_dir: Path, previous_folder: Path | N
     return target
 
 
-def _render(release_folder: Path, previous_folder: Path | None) -> str:
+def _render(release_folder: Path, previous_folder: Path | None, tables: Mapping[str, pa.Table]) -> str:
     from .figures import compute_figures
     from .page import render_html
 
@@ -54,7 +86,7 @@ def _render(release_folder: Path, previous_folder: Path | None) -> str:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return render_html(compute_figures(release_folder, previous_folder))
+        return render_html(compute_figures(release_folder, previous_folder, tables))
     finally:
         if enabled:
             gc.enable()

@@ -8,6 +8,7 @@ and ties are broken by value, so that the same release always gives the same rep
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,7 +82,6 @@ class Figures:
 
 def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -> pa.Table:
     """The named columns of a release table; vocabulary-like text columns as dictionaries (small, fast)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -96,12 +96,18 @@ def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
         raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
-    for name in columns:
+    return _check_kinds(table, str(path))
+
+
+def _check_kinds(table: pa.Table, where: str) -> pa.Table:
+    import pyarrow as pa
+
+    for name in table.column_names:
         if name in KINDS:
             kind, predicates = KINDS[name]
             found = table.schema.field(name).type
             if not any(getattr(pa.types, test)(found) for test in predicates):
-                raise ReportError(f"cannot make the report: column {name} of {path} has type {found}, "
+                raise ReportError(f"cannot make the report: column {name} of {where} has type {found}, "
                                   f"not {kind} as released")
     return table
 
@@ -223,16 +229,31 @@ def _precision(coded: Coded, column: str, meanings: dict[int, str]) -> list[tupl
     return [(code, meanings.get(code, "code not in the codebook"), counts.get(code, 0)) for code in keys]
 
 
-def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
-    """Read the release in ``folder`` (and the version of ``previous``) and compute the report's numbers."""
+def _columns(table: pa.Table, columns: list[str], where: str) -> pa.Table:
+    """The named columns of a table the caller already holds, checked like :func:`_read` checks a file's."""
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise ReportError(f"cannot make the report: the {where} table has no column(s) {', '.join(missing)}")
+    return _check_kinds(table.select(columns), where)
+
+
+def compute_figures(folder: Path, previous: Path | None = None,
+                    tables: Mapping[str, pa.Table] | None = None) -> Figures:
+    """Read the release in ``folder`` (and the version of ``previous``) and compute the report's numbers.
+
+    ``tables`` may give the ``events`` and ``sources`` tables in memory instead of reading their Parquet
+    files (the same rows give the same numbers: every count is over values, ties broken by value)."""
     import numpy as np
     import pyarrow.compute as pc
 
     if not folder.is_dir():
         raise ReportError(f"cannot make the report: no release folder at {folder}")
     meta = read_meta(folder, previous)
-    events = _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS)
-    sources = _read(folder / "data" / "sources.parquet", SOURCE_COLUMNS, SOURCE_COLUMNS)
+    tables = tables or {}
+    events = (_columns(tables["events"], EVENT_COLUMNS, "events") if "events" in tables
+              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS))
+    sources = (_columns(tables["sources"], SOURCE_COLUMNS, "sources") if "sources" in tables
+               else _read(folder / "data" / "sources.parquet", SOURCE_COLUMNS, SOURCE_COLUMNS))
     types = list(meta.event_types or DEFAULT_EVENT_TYPES)
     first = last = None
     if events.num_rows and events.column("event_date").null_count < events.num_rows:
@@ -277,5 +298,5 @@ def compute_figures(folder: Path, previous: Path | None = None) -> Figures:
     rest = publishers[TOP_PUBLISHERS:]
     fig.publishers_not_shown = (len(rest), sum(n for _, n in rest))
     fig.reports_by_language = ranked(_tally(*codes(sources.column("language"))))
-    fig.uncertainty = read_uncertainty(folder)
+    fig.uncertainty = read_uncertainty(folder, tables)
     return fig

@@ -7,10 +7,15 @@ releases render without them, saying so, instead of failing. Numbers are read fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openconflict.errors import ReportError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 RANGE_COLUMNS = ("fatalities_best", "fatalities_high", "fatalities_known")
 
@@ -41,17 +46,20 @@ class Uncertainty:
     has_agreement_table: bool = False
 
 
-def read_uncertainty(folder: Path) -> Uncertainty:
-    """What ``folder``'s release says about fatality ranges and coder agreement (empty for older releases)."""
+def read_uncertainty(folder: Path, tables: Mapping[str, pa.Table] | None = None) -> Uncertainty:
+    """What ``folder``'s release says about fatality ranges and coder agreement (empty for older releases);
+    ``tables`` may hold its ``events`` and ``agreement`` tables in memory."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     out = Uncertainty()
+    tables = tables or {}
     events = folder / "data" / "events.parquet"
     try:
-        names = pq.ParquetFile(events).schema_arrow.names
+        names = tables["events"].column_names if "events" in tables else pq.ParquetFile(events).schema_arrow.names
         if all(c in names for c in RANGE_COLUMNS):
-            t = pq.read_table(events, columns=["fatalities", *RANGE_COLUMNS])
+            t = (tables["events"].select(["fatalities", *RANGE_COLUMNS]) if "events" in tables
+                 else pq.read_table(events, columns=["fatalities", *RANGE_COLUMNS]))
             known = pc.fill_null(t.column("fatalities_known"), False)
             out.ranges = FatalityRange(
                 best=int(pc.sum(t.column("fatalities_best")).as_py() or 0),
@@ -59,10 +67,11 @@ def read_uncertainty(folder: Path) -> Uncertainty:
                 unknown=int(pc.sum(pc.invert(known)).as_py() or 0),
                 wider=int(pc.sum(pc.greater(t.column("fatalities_high"), t.column("fatalities"))).as_py() or 0))
         path = folder / "data" / "agreement.parquet"
-        if path.is_file():
+        if "agreement" in tables or path.is_file():
             out.has_agreement_table = True
+            table = tables["agreement"] if "agreement" in tables else pq.read_table(path)
             out.agreement = [AgreementRow(r["sample"], r["measure"], r["agreements"], r["samples"], r["value"])
-                             for r in pq.read_table(path).to_pylist()]
+                             for r in table.to_pylist()]
     except (OSError, KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"cannot make the report: the fatality ranges or agreement table of {folder} cannot "
                           f"be read ({exc})") from None
