@@ -24,7 +24,7 @@ from pathlib import Path
 
 from openconflict.errors import BuildError, LedgerError
 from openconflict.files import fsync_dir
-from openconflict.ledger import Entry, Ledger, append_release
+from openconflict.ledger import Entry, Ledger, Stamps, append_release, check_folder
 from openconflict.release.archive import archive_name, check_dist_dir, clean_dist, temp_zip, write_zip
 from openconflict.release.diff import ReleaseDiff
 from openconflict.release.guard import TMP_PREFIX, build_lock, clear_pending, fsync_tree, write_pending
@@ -120,7 +120,7 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     changelog_text = _read_text(changelog if changelog is not None else repo / "CHANGELOG.md")
     citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")
 
-    with build_lock(releases_dir, lock_wait=lock_wait) as state:
+    with build_lock(releases_dir, lock_wait=lock_wait, stamp=not dry_run) as state:
         if version is not None:
             check_version(version, state.ledger)  # cheap refusals before reading anything
         latest = read_latest(releases_dir, state.ledger)
@@ -180,6 +180,7 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
             raise BuildError(f"release {version} is in place but could not be recorded in the ledger ({exc}); "
                              "the next build or `openconflict archive` records it") from None
         clear_pending(releases_dir)
+        check_folder(final, entry, Stamps(releases_dir))  # stamps it (memo hits: no file is read again)
         zip_path, note = _finish_zip(tmp_zip, dist_dir, version)
         tmp_zip = None
         return BuildResult(version, final, plan.events.num_rows, plan.diff, plan.previous, zip_path, note=note)
