@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openconflict.errors import BuildError, LedgerError
 from openconflict.files import fsync_dir
@@ -31,7 +32,10 @@ from openconflict.release.guard import TMP_PREFIX, build_lock, clear_pending, fs
 from openconflict.release.plan import REGISTRY_TABLES, LatestRelease, ReleasePlan, check_version, plan_release
 from openconflict.schema import Schema
 
-__all__ = ["BuildResult", "build_release", "read_latest"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["BuildResult", "ReleasedColumns", "build_release", "read_latest"]
 
 
 @dataclass
@@ -64,8 +68,34 @@ def _parse_date(date: str | dt.date | None, today: dt.date) -> dt.date:
         raise BuildError(f"not a date YYYY-MM-DD: {date!r}") from None
 
 
+class ReleasedColumns:
+    """A published Parquet table that hands out one column at a time, the way the diff compares releases.
+
+    Why not the whole table: the previous release's events are as large as the new ones (about 1 GB in
+    memory for a million events), and the diff (:func:`openconflict.changeset.compare_events`) only ever
+    holds one column of each release at a time; reading them whole kept the old release in memory for the
+    whole build. Offers what the diff uses of a table: ``column_names``, ``num_rows`` and ``column(name)``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self._file = pq.ParquetFile(path)
+        self.column_names: list[str] = list(self._file.schema_arrow.names)
+        self.num_rows: int = self._file.metadata.num_rows
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        try:
+            return self._file.read(columns=[name]).column(0)
+        except (OSError, ValueError, KeyError) as exc:
+            raise BuildError(f"cannot read column {name!r} of the latest published release ({self.path}): "
+                             f"{exc}") from None
+
+
 def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
-    """The latest published release's tables, read from its folder (already checked against the ledger)."""
+    """The latest published release, from its folder (already checked against the ledger): its registries
+    in full, its events one column at a time (:class:`ReleasedColumns`)."""
     import pyarrow.parquet as pq
 
     if not ledger.entries:
@@ -75,7 +105,7 @@ def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
     try:
         desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
-        events = pq.read_table(folder / "data" / "events.parquet")
+        events = ReleasedColumns(folder / "data" / "events.parquet")
         registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
@@ -128,6 +158,7 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
         plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
                             latest=latest, changelog=changelog_text, citation_template=citation_text,
                             allow_unchanged=dry_run)
+        del latest, curated  # the plan holds all the release needs: free the rest before writing it
         result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
         result.recovered = state.recovered
         return result
