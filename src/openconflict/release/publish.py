@@ -19,6 +19,8 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,13 +86,47 @@ class ReleasedColumns:
         self._file = pq.ParquetFile(path)
         self.column_names: list[str] = list(self._file.schema_arrow.names)
         self.num_rows: int = self._file.metadata.num_rows
+        self._reader: ThreadPoolExecutor | None = None
+        self._ahead: dict[str, Future[pa.ChunkedArray]] = {}
+        self._local = threading.local()
+
+    def _read(self, name: str) -> pa.ChunkedArray:
+        import pyarrow.parquet as pq
+
+        file = getattr(self._local, "file", None)
+        if file is None:  # one reader per thread: a ParquetFile is not shared between threads
+            file = self._local.file = pq.ParquetFile(self.path)
+        return file.read(columns=[name], use_threads=False).column(0)
+
+    def _submit(self, name: str) -> Future[pa.ChunkedArray]:
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=self.AHEAD, thread_name_prefix="released-columns")
+        return self._reader.submit(self._read, name)
+
+    #: Columns read ahead of the one asked for (each on its own reader thread).
+    AHEAD = 2
 
     def column(self, name: str) -> pa.ChunkedArray:
+        """One column; the next ``AHEAD`` ones (in file order) are read meanwhile on reader threads, so reads
+        overlap each other and the caller's comparison, and at most ``AHEAD + 1`` columns are held."""
+        pending = self._ahead.pop(name, None) or self._submit(name)
+        names = self.column_names
+        at = names.index(name) if name in names else len(names)
+        for ahead in names[at + 1:at + 1 + self.AHEAD]:
+            if ahead not in self._ahead:
+                self._ahead[ahead] = self._submit(ahead)
         try:
-            return self._file.read(columns=[name]).column(0)
+            return pending.result()
         except (OSError, ValueError, KeyError) as exc:
             raise BuildError(f"cannot read column {name!r} of the latest published release ({self.path}): "
                              f"{exc}") from None
+
+    def close(self) -> None:
+        """Stop the reader thread and drop any column read ahead."""
+        self._ahead.clear()
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)
+            self._reader = None
 
 
 def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
@@ -154,10 +190,14 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
         if version is not None:
             check_version(version, state.ledger)  # cheap refusals before reading anything
         latest = read_latest(releases_dir, state.ledger)
-        curated = read_curated(root, schema)
-        plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
-                            latest=latest, changelog=changelog_text, citation_template=citation_text,
-                            allow_unchanged=dry_run)
+        try:
+            curated = read_curated(root, schema)
+            plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
+                                latest=latest, changelog=changelog_text, citation_template=citation_text,
+                                allow_unchanged=dry_run)
+        finally:
+            if latest is not None and isinstance(latest.events, ReleasedColumns):
+                latest.events.close()
         del latest, curated  # the plan holds all the release needs: free the rest before writing it
         result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
         result.recovered = state.recovered
