@@ -72,3 +72,19 @@ def test_small_members_keep_their_single_stream_bytes(folder: Path, tmp_path: Pa
     raw = out.read_bytes()
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     assert raw[start:start + info.compress_size] == expected
+
+
+def test_without_isal_zlib_deflates_the_blocks(folder: Path, tmp_path: Path) -> None:
+    """The ``isal`` package is optional at run time: without it the same blocks are deflated by zlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, datetime; sys.modules['isal'] = None\n"
+            "from pathlib import Path\n"
+            "from openconflict.release.archive import write_zip, _block_deflater\n"
+            "assert _block_deflater()[0].__name__ == 'zlib'\n"
+            "write_zip(Path(sys.argv[1]), Path(sys.argv[2]), '1.0.0', datetime.date(2026, 1, 15))\n")
+    subprocess.run([sys.executable, "-c", code, str(folder), str(tmp_path / "zlib.zip")], check=True, timeout=120)
+    with zipfile.ZipFile(tmp_path / "zlib.zip") as zf:
+        assert zf.testzip() is None
+        assert zf.read("openconflict-events-1.0.0/data/events.csv") == (folder / "data" / "events.csv").read_bytes()

@@ -21,6 +21,7 @@ import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from openconflict.errors import BuildError
 from openconflict.files import CHUNK, FILE_MODE
@@ -88,11 +89,25 @@ def clean_dist(dist_dir: Path) -> None:
                 p.unlink()
 
 
+#: ISA-L's level 2 (``isal``, in the curate extra) deflates CSV about five times faster than zlib's level 1
+#: and a little smaller (0.187 against 0.200 of the size on synthetic events); zlib is the fallback.
+ISAL_LEVEL = 2
+
+
+def _block_deflater() -> tuple[Any, int]:
+    """The deflate module for large members and its level: ISA-L when installed, else zlib."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib, ZIP_LEVEL
+    return isal_zlib, ISAL_LEVEL
+
+
 def _deflate_block(block: bytes, zdict: bytes, final: bool) -> bytes:
     """One block as raw deflate: primed with ``zdict``, ending on a byte boundary (sync flush) unless final."""
-    c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15, zdict=zdict) if zdict else \
-        zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return c.compress(block) + c.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+    lib, level = _block_deflater()
+    c = lib.compressobj(level, lib.DEFLATED, -15, zdict=zdict) if zdict else lib.compressobj(level, lib.DEFLATED, -15)
+    return c.compress(block) + c.flush(lib.Z_FINISH if final else lib.Z_SYNC_FLUSH)
 
 
 class _BlockDeflater:
@@ -102,8 +117,10 @@ class _BlockDeflater:
     largest single step of a build. The scheme is pigz's: the input is cut into blocks of ``BLOCK`` bytes
     (whatever the sizes of the writes), each block is deflated on its own, primed with the last 32 KiB of
     the block before it, and all but the last end with a sync flush, so the pieces join into one valid
-    deflate stream. The bytes depend only on the member's bytes (and the zlib version), never on the
-    number of threads or their timing, so the archive stays reproducible. zlib releases the GIL.
+    deflate stream. The bytes depend only on the member's bytes and the deflate library (ISA-L when the
+    ``isal`` package is installed, else zlib, and their versions), never on the number of threads or their
+    timing, so ``openconflict archive`` on the same installation writes the same archive again. Both
+    libraries release the GIL while they compress.
     """
 
     def __init__(self, pool: ThreadPoolExecutor, in_flight: int) -> None:
