@@ -77,6 +77,9 @@ class ReleasedColumns:
     def column(self, name: str) -> pa.ChunkedArray:
         """One column; the next ``AHEAD`` ones (in file order) are read meanwhile on reader threads, so reads
         overlap each other and the caller's comparison, and at most ``AHEAD + 1`` columns are held."""
+        if name not in self.column_names:
+            raise BuildError(f"cannot read column {name!r} of the latest published release ({self.path}): it has "
+                             f"no such column")
         pending = self._ahead.pop(name, None) or self._submit(name)
         names = self.column_names
         at = names.index(name) if name in names else len(names)
@@ -85,7 +88,7 @@ class ReleasedColumns:
                 self._ahead[ahead] = self._submit(ahead)
         try:
             return pending.result()
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, IndexError) as exc:
             raise BuildError(f"cannot read column {name!r} of the latest published release ({self.path}): "
                              f"{exc}") from None
 
@@ -109,8 +112,8 @@ def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
     try:
         desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
-        events = ReleasedColumns(folder / "data" / "events.parquet")
         registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
+        events = ReleasedColumns(folder / "data" / "events.parquet")  # last: it starts a reader thread
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
     return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, registries)
