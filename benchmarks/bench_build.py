@@ -26,8 +26,9 @@ def release_dirs(work: Path, n: int) -> tuple[Path, Path]:
     return work / f"release-n{n}" / "releases", work / f"release-n{n}" / "dist"
 
 
-def build_once(work: Path, n: int, seed: int = 0) -> tuple[float, float, Path, str]:
-    """Build a fresh release of ``n`` events; returns (wall s, peak MB, release folder, CLI output)."""
+def build_once(work: Path, n: int, seed: int = 0, cpu: list[float] | None = None) -> tuple[float, float, Path, str]:
+    """Build a fresh release of ``n`` events; returns (wall s, peak MB, release folder, CLI output); the
+    build's CPU seconds (user + system) are appended to ``cpu`` if given."""
     root = ensure_tree(work, n, seed)
     releases, dist = release_dirs(work, n)
     shutil.rmtree(releases.parent, ignore_errors=True)
@@ -36,6 +37,8 @@ def build_once(work: Path, n: int, seed: int = 0) -> tuple[float, float, Path, s
     cmd = [*openconflict_cmd(), "build", "--version", VERSION, "--date", DATE, "--root", str(root),
            "--releases", str(releases), "--dist", str(dist)]
     proc = run_measured(cmd)
+    if cpu is not None:
+        cpu.append(round(proc.cpu, 2))
     if proc.rc != 0:
         raise RuntimeError(f"build of {n:,} events failed (exit {proc.rc}): {proc.stdout[-1500:]} {proc.stderr[-1500:]}")
     return proc.wall, proc.peak_mb, releases / VERSION, (proc.stdout + proc.stderr).strip()[-300:]
@@ -61,9 +64,9 @@ def _edit_tree(root: Path, stage: int) -> int:
     return edited
 
 
-def later_releases(work: Path, n: int, earlier: int, seed: int = 0) -> list[tuple[int, float, float]]:
+def later_releases(work: Path, n: int, earlier: int, seed: int = 0) -> list[tuple[int, float, float, float]]:
     """Build a first release of ``n`` events and then ``earlier`` later ones, each after revising about 1 % of
-    the events; returns (earlier releases present, wall s, peak MB) for every build, the first included."""
+    the events; returns (earlier releases present, wall s, peak MB, CPU s) for every build, the first included."""
     src = ensure_tree(work, n, seed)
     base = work / f"later-n{n}"
     shutil.rmtree(base, ignore_errors=True)
@@ -83,7 +86,7 @@ def later_releases(work: Path, n: int, earlier: int, seed: int = 0) -> list[tupl
             if proc.rc != 0:
                 raise RuntimeError(f"build 1.0.{k} of {n:,} events failed (exit {proc.rc}): "
                                    f"{proc.stdout[-1500:]} {proc.stderr[-1500:]}")
-            out.append((k, round(proc.wall, 3), round(proc.peak_mb, 1)))
+            out.append((k, round(proc.wall, 3), round(proc.peak_mb, 1), round(proc.cpu, 2)))
     finally:
         shutil.rmtree(base, ignore_errors=True)  # a 10M series holds ~30 GB of releases otherwise
     return out
@@ -105,29 +108,38 @@ def run(n: int, work: Path, *, sizes: list[int] | None = None, repeats: int = 1,
         t0 = time.perf_counter()
         ensure_tree(work, size, seed)
         gen = time.perf_counter() - t0
-        runs, peaks = [], []
+        runs, peaks, cpus = [], [], []
         folder = None
         out = ""
         for _ in range(max(1, repeats)):
-            wall, peak, folder, out = build_once(work, size, seed)
+            wall, peak, folder, out = build_once(work, size, seed, cpus)
             runs.append(round(wall, 3))
             peaks.append(peak)
         med = statistics.median(runs)
         walls[size] = med
         assert folder is not None
         result.timings.append(Timing(f"first release, {size:,} events", med, runs, size, peak_mb=round(max(peaks), 1),
-                                     note=f"tree generated/cached in {gen:.1f} s"))
+                                     note=f"CPU {statistics.median(cpus):.1f} s (median); tree generated/cached "
+                                          f"in {gen:.1f} s"))
         result.extra[f"release_{size}"] = {"files": _files(folder), "cli_tail": out,
                                            "zip_bytes": sum(p.stat().st_size for p in
                                                             release_dirs(work, size)[1].glob("*.zip"))}
     later: dict[int, dict[int, tuple[float, float]]] = {}
     for size in sorted(set(later_sizes or [])):
-        series = later_releases(work, size, earlier, seed)
-        later[size] = {k: (w, p) for k, w, p in series}
-        for k, w, p in series:
+        # The whole series is repeated (each build of a series depends on the one before), then each
+        # position's median is taken; the ratio uses the median first build of the series.
+        runs_by_k: dict[int, list[tuple[float, float, float]]] = {}
+        for _ in range(max(1, repeats)):
+            for k, w, p, c in later_releases(work, size, earlier, seed):
+                runs_by_k.setdefault(k, []).append((w, p, c))
+        later[size] = {k: (statistics.median(w for w, _, _ in r), max(p for _, p, _ in r))
+                       for k, r in runs_by_k.items()}
+        for k, r in sorted(runs_by_k.items()):
             what = "first release (of the series)" if k == 0 else f"later release, {k} earlier present"
-            result.timings.append(Timing(f"{what}, {size:,} events", w, [w], size, peak_mb=p,
-                                         note="after revising the notes of ~1 % of events" if k else ""))
+            note = f"CPU {statistics.median(c for _, _, c in r):.1f} s (median)"
+            result.timings.append(Timing(f"{what}, {size:,} events", later[size][k][0], [w for w, _, _ in r], size,
+                                         peak_mb=later[size][k][1],
+                                         note=note + ("; after revising the notes of ~1 % of events" if k else "")))
     result.extra["later"] = {str(s): {str(k): v for k, v in d.items()} for s, d in later.items()}
     m = 1_000_000
     first = result.timing(f"first release, {m:,} events")

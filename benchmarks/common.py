@@ -84,8 +84,9 @@ import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - t0
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": proc.returncode, "wall": wall, "peak_kb": peak_kb,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak_kb, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+print(json.dumps({"rc": proc.returncode, "wall": wall, "peak_kb": peak_kb, "cpu": cpu,
                   "stdout": proc.stdout[-4000:], "stderr": proc.stderr[-4000:]}))
 """
 
@@ -97,6 +98,7 @@ class Proc:
     peak_mb: float
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the command: less sensitive than wall time to a busy machine
 
 
 def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None) -> Proc:
@@ -105,7 +107,7 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, timeout:
     out = subprocess.run([PYTHON, "-c", _PEAK_WRAPPER, *cmd], capture_output=True, text=True, env=full_env,
                          timeout=timeout, check=True)
     data = json.loads(out.stdout)
-    return Proc(data["rc"], data["wall"], data["peak_kb"] / 1024, data["stdout"], data["stderr"])
+    return Proc(data["rc"], data["wall"], data["peak_kb"] / 1024, data["stdout"], data["stderr"], data.get("cpu", 0.0))
 
 
 def openconflict_cmd() -> list[str]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from openconflict.ledger import STAMPS_DIR
+
 REPO = Path(__file__).resolve().parents[2]
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "location_id", "geo_precision", "fatalities", "fatalities_best", "fatalities_high", "fatalities_known", "civilian_targeting", "source_ids", "notes", "tags", "updated"]
 
@@ -165,15 +167,20 @@ def committed_copy(repo: Path, upto: str = "1.0.1") -> Tree:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (lock files aside) with its bytes: what "nothing was written" compares."""
+    """Every file under ``folder`` with its bytes: what "nothing was written" compares. Lock files and the
+    stamps of checked releases (``.stamps/``, a cache that any check may refresh) are left aside."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.endswith(".lock")}
+            if p.is_file() and not p.name.endswith(".lock") and STAMPS_DIR not in p.relative_to(folder).parts}
 
 
 def leftovers(*folders: Path) -> list[str]:
-    """Temporary files or folders of the release step under ``folders`` (there must be none)."""
+    """Temporary files or folders of the release step under ``folders`` (there must be none); the stamps
+    folder is not one, but a temporary file inside it is."""
     found = []
     for folder in folders:
         if folder.is_dir():
-            found += [p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+            found += [p.name for p in folder.iterdir()
+                      if p.name.startswith(".") and not p.name.endswith(".lock") and p.name != STAMPS_DIR]
+            if (folder / STAMPS_DIR).is_dir():
+                found += [f"{STAMPS_DIR}/{p.name}" for p in (folder / STAMPS_DIR).iterdir() if p.name.startswith(".")]
     return found

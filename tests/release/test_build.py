@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from release_fixtures import REPO, Tree, event_row
 
+from openconflict.ledger import STAMPS_DIR
 from openconflict.release import ROW_GROUP, BuildError, build_release, release_versions, verify_releases
 from openconflict.release.derive import EVENT_COLUMNS
 
@@ -24,7 +25,9 @@ def build(tree: Tree, version: str, **kw: object) -> object:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under ``folder``; the stamps of checked releases (a cache any check may refresh) aside."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and STAMPS_DIR not in p.relative_to(folder).parts}
 
 
 def test_release_layout_and_derived_columns(tree: Tree) -> None:

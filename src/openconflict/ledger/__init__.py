@@ -37,15 +37,18 @@ from openconflict.ledger.model import (
     parse_ledger,
     read_ledger,
 )
+from openconflict.ledger.stamps import STAMPS_DIR, Stamps
 from openconflict.ledger.write import append_release, migrate_v1, write_extension
 
 __all__ = [
     "FORMAT",
     "LEDGER_FILE",
     "PACKAGE",
+    "STAMPS_DIR",
     "Entry",
     "FileEntry",
     "Ledger",
+    "Stamps",
     "append_release",
     "canonical",
     "check_extends",

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from openconflict.errors import LedgerError
-from openconflict.files import sha256_file
+from openconflict.files import hash_key, sha256_file
 from openconflict.ledger.model import LEDGER_FILE, Entry, FileEntry, Ledger, read_ledger
+from openconflict.ledger.stamps import Stamps
 from openconflict.versions import is_version
 
 
@@ -22,16 +23,20 @@ def folder_files(folder: Path) -> dict[str, FileEntry]:
     return found
 
 
-def check_folder(folder: Path, entry: Entry) -> list[str]:
+def check_folder(folder: Path, entry: Entry, stamps: Stamps | None = None) -> list[str]:
     """Every difference between a release folder on disk and its ledger entry, each naming the file.
 
     A missing, extra, resized or re-hashed file, a link, or anything that is not a regular file is a
     difference. Hashes use the memo of :func:`openconflict.files.sha256_file`, so checking twice in one
-    process reads each unchanged file once.
+    process reads each unchanged file once; with ``stamps`` (:mod:`openconflict.ledger.stamps`) a file
+    whose on-disk state is unchanged since it last matched the ledger is not read at all, and a folder
+    that matches in full gets its stamps written.
     """
     name = entry.version
     if folder.is_symlink() or not folder.is_dir():
         return [f"{name}: the release folder {folder} is missing or not a folder"]
+    if stamps is not None:
+        stamps.start()
     problems: list[str] = []
     seen: set[str] = set()
     for p in sorted(folder.rglob("*")):
@@ -49,8 +54,15 @@ def check_folder(folder: Path, entry: Entry) -> list[str]:
         if not p.is_file():
             problems.append(f"{name}/{rel}: not a regular file")
             continue
-        size = p.stat().st_size
+        st = p.stat()
+        size = st.st_size
+        if stamps is not None and size == expected.bytes and stamps.vouches(name, rel, st, expected.sha256):
+            continue
         actual = sha256_file(p)
+        if stamps is not None:
+            after = p.stat()
+            keep = actual == expected.sha256 and hash_key(after) == hash_key(st)  # and unchanged while read
+            stamps.record(name, rel, after if keep else None, actual)
         if size != expected.bytes:
             problems.append(f"{name}/{rel}: {size} bytes, sha256 {actual}; the ledger says {expected.bytes} bytes, "
                             f"sha256 {expected.sha256}")
@@ -58,16 +70,21 @@ def check_folder(folder: Path, entry: Entry) -> list[str]:
             problems.append(f"{name}/{rel}: sha256 {actual}, the ledger says {expected.sha256}")
     for rel in sorted(set(entry.files) - seen):
         problems.append(f"{name}/{rel}: missing (the ledger lists it)")
+    if stamps is not None:
+        if problems:
+            stamps.forget(name)
+        else:
+            stamps.save(name)
     return problems
 
 
 def check_published(releases_dir: str | os.PathLike[str], ledger: Ledger | None = None,
-                    versions: Iterable[str] | None = None) -> list[str]:
+                    versions: Iterable[str] | None = None, stamps: Stamps | None = None) -> list[str]:
     """Every difference between the published release folders and the ledger.
 
     Checks each listed release (or only ``versions``) file by file, and reports version-named folders that
-    the ledger does not list. Temporary folders of the release step (names starting with '.') are not
-    releases and are ignored here.
+    the ledger does not list. Temporary folders of the release step and the stamps folder (names starting
+    with '.') are not releases and are ignored here. ``stamps``: see :func:`check_folder`.
     """
     root = Path(releases_dir)
     if ledger is None:
@@ -76,7 +93,7 @@ def check_published(releases_dir: str | os.PathLike[str], ledger: Ledger | None 
     problems: list[str] = []
     for entry in ledger.entries:
         if wanted is None or entry.version in wanted:
-            problems += check_folder(root / entry.version, entry)
+            problems += check_folder(root / entry.version, entry, stamps)
     if wanted is None and root.is_dir():
         for p in sorted(root.iterdir()):
             if not p.name.startswith(".") and p.name not in ledger and is_version(p.name):

@@ -10,6 +10,7 @@ ledger, and only then renamed into place; no temporary file survives a failure.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -17,7 +18,10 @@ import os
 import secrets
 import shutil
 import zipfile
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from openconflict.errors import BuildError
 from openconflict.files import CHUNK, FILE_MODE
@@ -27,6 +31,11 @@ __all__ = ["ZIP_LEVEL", "archive_name", "archive_release", "check_dist_dir", "ch
            "temp_zip", "write_zip"]
 
 ZIP_LEVEL = 1
+#: Members at least this large are deflated in blocks of ``BLOCK`` bytes on several threads (see
+#: :class:`_BlockDeflater`); smaller ones in one stream, as before, so small archives keep their bytes.
+PARALLEL_MIN = 16 << 20
+BLOCK = 4 << 20
+_WINDOW = 32 << 10  # deflate's window: each block is primed with the last 32 KiB of the block before it
 _TMP_SUFFIX = ".tmp"
 
 
@@ -80,19 +89,88 @@ def clean_dist(dist_dir: Path) -> None:
                 p.unlink()
 
 
-def write_zip(folder: Path, zip_path: Path, version: str, date: dt.date) -> None:
+#: ISA-L's level 2 (``isal``, in the curate extra) deflates CSV about five times faster than zlib's level 1
+#: and a little smaller (0.187 against 0.200 of the size on synthetic events); zlib is the fallback.
+ISAL_LEVEL = 2
+
+
+def _block_deflater() -> tuple[Any, int]:
+    """The deflate module for large members and its level: ISA-L when installed, else zlib."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib, ZIP_LEVEL
+    return isal_zlib, ISAL_LEVEL
+
+
+def _deflate_block(block: bytes, zdict: bytes, final: bool) -> bytes:
+    """One block as raw deflate: primed with ``zdict``, ending on a byte boundary (sync flush) unless final."""
+    lib, level = _block_deflater()
+    c = lib.compressobj(level, lib.DEFLATED, -15, zdict=zdict) if zdict else lib.compressobj(level, lib.DEFLATED, -15)
+    return c.compress(block) + c.flush(lib.Z_FINISH if final else lib.Z_SYNC_FLUSH)
+
+
+class _BlockDeflater:
+    """A zipfile compressor (``compress``/``flush``) that deflates fixed-size blocks on a thread pool.
+
+    Why: the events CSV of a million-event release is about 0.7 GB, and deflating it on one thread was the
+    largest single step of a build. The scheme is pigz's: the input is cut into blocks of ``BLOCK`` bytes
+    (whatever the sizes of the writes), each block is deflated on its own, primed with the last 32 KiB of
+    the block before it, and all but the last end with a sync flush, so the pieces join into one valid
+    deflate stream. The bytes depend only on the member's bytes and the deflate library (ISA-L when the
+    ``isal`` package is installed, else zlib, and their versions), never on the number of threads or their
+    timing, so ``openconflict archive`` on the same installation writes the same archive again. Both
+    libraries release the GIL while they compress.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, in_flight: int) -> None:
+        self._pool = pool
+        self._in_flight = in_flight
+        self._buf = bytearray()
+        self._tail = b""
+        self._pending: collections.deque[Future[bytes]] = collections.deque()
+
+    def _submit(self, block: bytes, final: bool) -> None:
+        self._pending.append(self._pool.submit(_deflate_block, block, self._tail, final))
+        self._tail = block[-_WINDOW:]
+
+    def compress(self, data: bytes) -> bytes:
+        self._buf += data
+        while len(self._buf) >= BLOCK:
+            block = bytes(self._buf[:BLOCK])
+            del self._buf[:BLOCK]
+            self._submit(block, final=False)
+        out = []
+        while self._pending and (self._pending[0].done() or len(self._pending) > self._in_flight):
+            out.append(self._pending.popleft().result())
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        self._submit(bytes(self._buf), final=True)
+        self._buf = bytearray()
+        out = [f.result() for f in self._pending]
+        self._pending.clear()
+        return b"".join(out)
+
+
+def write_zip(folder: Path, zip_path: Path, version: str, date: dt.date, *, threads: int | None = None) -> None:
     """Write a byte-reproducible zip of ``folder`` to ``zip_path`` (entries under ``<package>-<version>/``).
 
     Parquet is already zstd-compressed and is stored; text is deflated at level 1, several times faster
-    than the default and little larger on CSV. The file is fsynced; on any failure it is removed.
+    than the default and little larger on CSV, and a member of ``PARALLEL_MIN`` bytes or more is deflated
+    in blocks on ``threads`` threads (default: the cores, at most 4; the bytes are the same for any number,
+    see :class:`_BlockDeflater`). Members that may pass 4 GiB get zip64 headers. The file is fsynced; on
+    any failure it is removed.
     """
     stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
     prefix = f"{PACKAGE}-{version}"
     files = sorted(p for p in folder.rglob("*") if p.is_file())
+    threads = max(1, threads or min(4, os.cpu_count() or 1))
     try:
-        with zipfile.ZipFile(zip_path, "w") as zf:
+        with zipfile.ZipFile(zip_path, "w") as zf, ThreadPoolExecutor(max_workers=threads) as pool:
             for path in files:
                 info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", date_time=stamp)
+                info.file_size = path.stat().st_size  # lets zipfile choose zip64 headers up front
                 if path.suffix == ".parquet":
                     info.compress_type = zipfile.ZIP_STORED
                 else:
@@ -101,6 +179,8 @@ def write_zip(folder: Path, zip_path: Path, version: str, date: dt.date) -> None
                 info.external_attr = 0o644 << 16
                 info.create_system = 3
                 with path.open("rb") as src, zf.open(info, "w") as dst:
+                    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size >= PARALLEL_MIN:
+                        dst._compressor = _BlockDeflater(pool, 2 * threads)  # type: ignore[attr-defined]
                     shutil.copyfileobj(src, dst, CHUNK)
         os.chmod(zip_path, FILE_MODE)
         with zip_path.open("rb") as fh:

@@ -11,8 +11,10 @@ write (issue 9, reproduction 4). So every command that writes a release or an ar
    and appending its ledger entry (see below);
 5. checks every published release (or the named ones) against the ledger and refuses with the exact file,
    expected and actual size and sha256 on any difference, missing or extra file, stray version folder or
-   broken chain. This is the only full check of a build: files are hashed once per process (the memo of
-   :func:`openconflict.files.sha256_file`).
+   broken chain. This is the only full check of a build. A file is read only when its on-disk state
+   (device, inode, size, mtime, ctime) differs from the one recorded when it last matched the ledger
+   (:mod:`openconflict.ledger.stamps`), so a build does not re-read unchanged earlier releases, while any
+   edit, even one that restores size and mtime, or a file replaced or swapped, is hashed and refused.
 
 The pending note (write-ahead): just before the rename, the publish step writes ``.pending-release.json``
 holding the ledger entry it is about to append and the ledger head it extends. If the process dies after
@@ -39,9 +41,11 @@ from openconflict.errors import BuildError, LedgerError
 from openconflict.files import atomic_write, locked
 from openconflict.ledger import (
     LEDGER_FILE,
+    STAMPS_DIR,
     Entry,
     FileEntry,
     Ledger,
+    Stamps,
     append_release,
     check_folder,
     check_published,
@@ -64,6 +68,8 @@ class LockedState:
     releases_dir: Path
     ledger: Ledger
     recovered: str | None
+    #: What the check of the published releases cost: ``stamps.hashed`` were read, ``stamps.trusted`` were not.
+    stamps: Stamps | None = None
 
 
 def clean_leftovers(folder: Path) -> None:
@@ -78,6 +84,11 @@ def clean_leftovers(folder: Path) -> None:
                 p.unlink()
     for pattern in (f".{LEDGER_FILE}.*.tmp", f".{PENDING_FILE}.*.tmp"):
         for p in folder.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+    stamps = folder / STAMPS_DIR
+    if stamps.is_dir() and not stamps.is_symlink():  # never reach through a link
+        for p in stamps.glob(".*.tmp"):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
 
@@ -150,11 +161,12 @@ def _recover(releases_dir: Path, ledger: Ledger) -> tuple[Ledger, str | None]:
 
 @contextlib.contextmanager
 def build_lock(releases_dir: Path, *, lock_wait: float | None = None, versions: Iterable[str] | None = None,
-               create: bool = True) -> Iterator[LockedState]:
+               create: bool = True, stamp: bool = True) -> Iterator[LockedState]:
     """Hold the build lock of ``releases_dir`` with its published releases checked (see the module doc).
 
     ``versions`` limits the file check to those releases (the chain is always checked); the default checks
     every release and looks for stray version folders. Without ``create`` a missing folder is an error.
+    Without ``stamp`` (dry runs, which write nothing) stamps are trusted but not written.
     """
     releases_dir = Path(releases_dir)
     wait = config.lock_wait() if lock_wait is None else lock_wait
@@ -169,14 +181,15 @@ def build_lock(releases_dir: Path, *, lock_wait: float | None = None, versions: 
         ledger = read_releases_ledger(releases_dir)
         ledger, recovered = _recover(releases_dir, ledger)
         wanted = None if versions is None else [v for v in versions if v in ledger]
-        problems = check_published(releases_dir, ledger, wanted)
+        stamps = Stamps(releases_dir, write=stamp)
+        problems = check_published(releases_dir, ledger, wanted, stamps)
         if problems:
             raise BuildError(
                 f"the published releases in {releases_dir} do not match the ledger {ledger.origin}, so nothing "
                 "was written:\n  " + "\n  ".join(problems) + "\nA published release is never changed: restore "
                 "its files (e.g. `git checkout -- build/releases`) and remove anything added to it."
             )
-        yield LockedState(releases_dir, ledger, recovered)
+        yield LockedState(releases_dir, ledger, recovered, stamps)
 
 
 def fsync_tree(folder: Path) -> None:

@@ -48,7 +48,9 @@ class LatestRelease:
 
     version: str
     date: dt.date
-    events: pa.Table
+    #: its events: a table, or anything with ``column_names``, ``num_rows`` and ``column(name)`` (the publish
+    #: step hands over :class:`~openconflict.release.publish.ReleasedColumns`, read one column at a time)
+    events: pa.Table | Any
     fields: list[dict[str, Any]] | None  # the events Table Schema fields of its descriptor
     registries: dict[str, pa.Table]  # actors, locations, sources, deletions
 

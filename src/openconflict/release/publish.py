@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import tempfile
@@ -24,15 +23,16 @@ from pathlib import Path
 
 from openconflict.errors import BuildError, LedgerError
 from openconflict.files import fsync_dir
-from openconflict.ledger import Entry, Ledger, append_release
+from openconflict.ledger import Entry, Ledger, Stamps, append_release, check_folder
 from openconflict.release.agreement import SUMMARY, read_agreement
 from openconflict.release.archive import archive_name, check_dist_dir, clean_dist, temp_zip, write_zip
 from openconflict.release.diff import ReleaseDiff
 from openconflict.release.guard import TMP_PREFIX, build_lock, clear_pending, fsync_tree, write_pending
-from openconflict.release.plan import REGISTRY_TABLES, LatestRelease, ReleasePlan, check_version, plan_release
+from openconflict.release.plan import ReleasePlan, check_version, plan_release
+from openconflict.release.previous import ReleasedColumns, read_latest
 from openconflict.schema import Schema
 
-__all__ = ["BuildResult", "build_release", "read_latest"]
+__all__ = ["BuildResult", "ReleasedColumns", "build_release", "read_latest"]
 
 
 @dataclass
@@ -63,24 +63,6 @@ def _parse_date(date: str | dt.date | None, today: dt.date) -> dt.date:
         return dt.date.fromisoformat(date)
     except ValueError:
         raise BuildError(f"not a date YYYY-MM-DD: {date!r}") from None
-
-
-def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
-    """The latest published release's tables, read from its folder (already checked against the ledger)."""
-    import pyarrow.parquet as pq
-
-    if not ledger.entries:
-        return None
-    entry = ledger.latest
-    folder = releases_dir / entry.version
-    try:
-        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
-        events = pq.read_table(folder / "data" / "events.parquet")
-        registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
-    return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, registries)
 
 
 def _read_text(path: Path | None) -> str | None:
@@ -126,15 +108,19 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     citation_text = _read_text(citation if citation is not None else repo / "CITATION.cff")
     agreement_table = read_agreement(agreement if agreement is not None else repo / SUMMARY, schema)
 
-    with build_lock(releases_dir, lock_wait=lock_wait) as state:
+    with build_lock(releases_dir, lock_wait=lock_wait, stamp=not dry_run) as state:
         if version is not None:
             check_version(version, state.ledger)  # cheap refusals before reading anything
         latest = read_latest(releases_dir, state.ledger)
-        curated = read_curated(root, schema)
-        plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
-                            latest=latest, changelog=changelog_text, citation_template=citation_text,
-                            agreement=agreement_table,
-                            allow_unchanged=dry_run)
+        try:
+            curated = read_curated(root, schema)
+            plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
+                                latest=latest, changelog=changelog_text, citation_template=citation_text,
+                                agreement=agreement_table, allow_unchanged=dry_run)
+        finally:
+            if latest is not None and isinstance(latest.events, ReleasedColumns):
+                latest.events.close()
+        del latest, curated  # the plan holds all the release needs: free the rest before writing it
         result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
         result.recovered = state.recovered
         return result
@@ -187,6 +173,7 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
             raise BuildError(f"release {version} is in place but could not be recorded in the ledger ({exc}); "
                              "the next build or `openconflict archive` records it") from None
         clear_pending(releases_dir)
+        check_folder(final, entry, Stamps(releases_dir))  # stamps it (memo hits: no file is read again)
         zip_path, note = _finish_zip(tmp_zip, dist_dir, version)
         tmp_zip = None
         return BuildResult(version, final, plan.events.num_rows, plan.diff, plan.previous, zip_path, note=note)
