@@ -53,7 +53,7 @@ def build_with_report(root: Path, tmp: Path) -> tuple[float, float]:
             "    t = time.perf_counter(); r = real(*a, **k); spent.append(time.perf_counter() - t); return r\n"
             "w._render_report = timed\n"
             "from openconflict import build_release; tmp = Path(sys.argv[2]); t = time.perf_counter()\n"
-            "build_release(Path(sys.argv[1]), '1.0.0', date='2026-01-01', releases_dir=tmp / 'releases', "
+            "build_release(Path(sys.argv[1]), '1.0.0', date='2026-02-01', releases_dir=tmp / 'releases', "
             "dist_dir=tmp / 'dist')\n"
             "print(json.dumps([time.perf_counter() - t, spent[0]]))")
     proc = subprocess.run([PYTHON, "-c", code, str(root), str(tmp)], capture_output=True, text=True)

@@ -141,3 +141,12 @@ def test_diff_benchmark(work: Path) -> None:
     result = bench_diff.run(N, parquet, repeats=1)
     assert result.extra["same_changes"] is True
     assert "added" in result.timings[0].note and result.timings[0].rows == N
+
+
+def test_report_benchmark_times_the_report_inside_a_real_build(work: Path, tmp_path: Path) -> None:
+    from benchmarks import bench_report
+
+    build, report = bench_report.build_with_report(synth.ensure_tree(work, N), tmp_path)
+    assert 0 < report < build
+    page = tmp_path / "releases" / "1.0.0" / "report" / "index.html"
+    assert page.is_file() and b"Coder agreement" in page.read_bytes()
