@@ -143,3 +143,20 @@ def test_events_column_of_the_wrong_type(column: str, tmp_path: Path, synthetic_
     i = t.column_names.index(column)
     pq.write_table(t.set_column(i, column, pc.cast(t.column(column), "string")), path)
     expect_error(folder, tmp_path / "out", f"column {column} of .* has type string")
+
+
+@pytest.mark.parametrize("column", ["event_date", "fatalities", "latitude"])
+def test_in_memory_events_of_the_wrong_type_are_refused_like_a_file(column: str, tmp_path: Path,
+                                                                   synthetic_releases: Path) -> None:
+    """The release step hands its tables over in memory; they pass the same type checks as a file."""
+    import pyarrow.compute as pc
+
+    folder = synthetic_releases / "1.1.0"
+    t = pq.read_table(folder / "data" / "events.parquet")
+    i = t.column_names.index(column)
+    bad = t.set_column(i, column, pc.cast(t.column(column), "string"))
+    with pytest.raises(ReportError, match=f"column {column} of events has type string"):
+        render_report(folder, tmp_path / "out", tables={"events": bad})
+    with pytest.raises(ReportError, match="the events table has no column"):
+        render_report(folder, tmp_path / "out", tables={"events": t.drop_columns([column])})
+    assert not (tmp_path / "out" / "index.html").exists()
