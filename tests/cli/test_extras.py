@@ -107,7 +107,8 @@ def test_base_dependencies_leave_the_curator_tools_to_the_curate_extra() -> None
     assert not set(names) & {"frictionless", "jsonschema", "krippendorff"}
     extras = project["optional-dependencies"]
     curate = set(extras["curate"])
-    assert {d.split(">")[0] for d in curate} == {"frictionless", "jsonschema", "krippendorff", "matplotlib", "pyyaml"}
+    assert {d.split(">")[0] for d in curate} == {"frictionless", "jsonschema", "krippendorff", "matplotlib", "pyyaml",
+                                                 "isal"}
     assert curate <= set(extras["test"]), "the test extra must include everything of the curate extra"
 
 
