@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curated_rows import with_fatality_range
 from openconflict.schema import load_schema
 
 SYNTHETIC = "SYNTHETIC TEST ROW"
@@ -54,19 +55,6 @@ KIND_ORDER = ["clash", "protest", "riot", "vac", "strike"]
 MONTHS = [(2023 + m // 12, m % 12 + 1) for m in range(24)]
 SCALES = [LOCAL, "National", "International"]
 
-
-def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
-    """The row with its fatality range filled where a test left it out: reports agree on the low figure
-    (best = high = fatalities), and a figure was given exactly when it is above 0."""
-    out = dict(row)
-    low = out.get("fatalities", "") or "0"
-    if not out.get("fatalities_best"):
-        out["fatalities_best"] = low
-    if not out.get("fatalities_high"):
-        out["fatalities_high"] = out["fatalities_best"] if int(out["fatalities_best"]) >= int(low) else low
-    if not out.get("fatalities_known"):
-        out["fatalities_known"] = "true" if int(out["fatalities_high"]) > 0 else "false"
-    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:

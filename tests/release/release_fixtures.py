@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from curated_rows import with_fatality_range
 from openconflict.ledger import STAMPS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,19 +57,6 @@ def event_row(n: int, date: str, *, kind: str = "clash", fatalities: int = 0, lo
                    actor2="Civilians (Syria)", civilian_targeting="Civilian targeting")
     return row
 
-
-def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
-    """The row with its fatality range filled where a test left it out: reports agree on the low figure
-    (best = high = fatalities), and a figure was given exactly when it is above 0."""
-    out = dict(row)
-    low = out.get("fatalities", "") or "0"
-    if not out.get("fatalities_best"):
-        out["fatalities_best"] = low
-    if not out.get("fatalities_high"):
-        out["fatalities_high"] = out["fatalities_best"] if int(out["fatalities_best"]) >= int(low) else low
-    if not out.get("fatalities_known"):
-        out["fatalities_known"] = "true" if int(out["fatalities_high"]) > 0 else "false"
-    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]] | list[tuple[str, ...]]) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from curated_rows import with_fatality_range
+
 REPO = Path(__file__).resolve().parents[2]
 RELEASES = REPO / "build" / "releases"
 EVENT_HEADER = ["event_id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
@@ -83,16 +85,6 @@ def synthetic_rows(n: int) -> list[dict[str, str]]:
             rows[-1]["fatalities_known"] = "true"
     return rows
 
-
-def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
-    """The row with its fatality range filled where a test left it out: reports agree on the low figure
-    (best = high = fatalities), and a figure was given exactly when it is above 0."""
-    out = dict(row)
-    low = out.get("fatalities", "") or "0"
-    out["fatalities_best"] = out.get("fatalities_best") or low
-    out["fatalities_high"] = out.get("fatalities_high") or out["fatalities_best"]
-    out["fatalities_known"] = out.get("fatalities_known") or ("true" if int(out["fatalities_high"]) > 0 else "false")
-    return out
 
 
 def write_csv(path: Path, header: list[str], rows: list[Any]) -> None:

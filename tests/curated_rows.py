@@ -1,0 +1,14 @@
+"""Helpers shared by the fixture writers of several test folders (on the path via pytest's ``pythonpath``)."""
+
+from __future__ import annotations
+
+
+def with_fatality_range(row: dict[str, str]) -> dict[str, str]:
+    """The row with its fatality range filled where a test left it out: reports agree on the low figure
+    (best = high = fatalities), and a figure was given exactly when it is above 0."""
+    out = dict(row)
+    low = out.get("fatalities", "") or "0"
+    out["fatalities_best"] = out.get("fatalities_best") or low
+    out["fatalities_high"] = out.get("fatalities_high") or out["fatalities_best"]
+    out["fatalities_known"] = out.get("fatalities_known") or ("true" if int(out["fatalities_high"]) > 0 else "false")
+    return out
