@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..curated import CuratedTable
 from ..problems import Batch, Problem
-from .kernels import parse_dates
+from .kernels import nonempty, parse_dates, split_lists
 from .rules import rule as catalogue_rule
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class Checker:
         self.batches: list[Batch] = []
         self.singles: list[Problem] = []
         self._dates: dict[str, tuple[Any, Any]] = {}
+        self._lists: dict[str, tuple[Any, Any]] = {}
 
     def col(self, name: str) -> pa.ChunkedArray:
         return self.table.column(name)
@@ -48,6 +49,15 @@ class Checker:
         if name not in self._dates:
             self._dates[name] = parse_dates(self.col(name))
         return self._dates[name]
+
+    def lists(self, name: str) -> tuple[Any, Any]:
+        """The filled cells of a '; '-list column exploded: (items, parent rows), once per table."""
+        if name not in self._lists:
+            import pyarrow.compute as pc
+
+            arr = self.col(name)
+            self._lists[name] = split_lists(pc.if_else(nonempty(arr), arr, None))
+        return self._lists[name]
 
     def emit(self, mask: Any, column: str, rule: str, message: str, values: Any = None,
              messages: Any = None) -> None:

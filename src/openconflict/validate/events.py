@@ -13,7 +13,7 @@ from ..schema import Schema
 from .emit import Checker
 from .fatalities import check_fatalities
 from .fields import check_fields, check_list_format
-from .kernels import INT_RE, duplicate_rows, lookup, matches, nonempty, split_lists
+from .kernels import INT_RE, duplicate_rows, lookup, matches, nonempty
 from .suggest import with_suggestions
 
 CIVILIAN_TYPE = 7
@@ -137,7 +137,7 @@ def check_refs(ch: Checker, name: str, known: Any, rule: str, what: str, is_list
             bad = pc.and_(bad, only)
         ch.emit(bad, name, rule, message, messages=with_suggestions(message, arr, bad, known))
         return
-    flat, parents = split_lists(pc.if_else(nonempty(arr), arr, None))
+    flat, parents = ch.lists(name)
     missing = pc.fill_null(pc.and_(nonempty(flat), pc.invert(pc.is_in(flat, value_set=known))), False)
     midx = pc.indices_nonzero(missing)
     if len(midx) == 0:
@@ -173,8 +173,7 @@ def check_source_dates(ch: Checker, sources: CuratedTable) -> None:
 
     from .kernels import parse_dates
 
-    src = ch.col("source_ids")
-    flat, parents = split_lists(pc.if_else(nonempty(src), src, None))
+    flat, parents = ch.lists("source_ids")
     pub_dates, _ = parse_dates(sources.table.column("published"))
     published = lookup(flat, sources.table.column("source_id"), pub_dates)
     dates, _ = ch.dates("event_date")

@@ -24,6 +24,7 @@ from .kernels import (
     matches,
     nonempty,
     real_datetimes,
+    starts_with_any,
 )
 from .suggest import with_suggestions
 
@@ -191,15 +192,14 @@ def check_formulas(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    starts = pa.array(list(FORMULA_START), pa.string())
     for f in fields:
         cons = f.get("constraints", {})
         if f["type"] != "string" or "enum" in cons or "pattern" in cons or f["name"] not in ch.table.column_names:
             continue
         arr = ch.col(f["name"])
-        mask = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=starts)
-        if not pc.any(mask).as_py():
+        starts = starts_with_any(arr, "".join(FORMULA_START))
+        if not starts.any():
             continue
         # A plain negative number ("-3") is not a formula worth warning about.
-        mask = pc.and_(mask, pc.invert(pc.match_substring_regex(arr, r"^-?[0-9.]+$")))
+        mask = pc.and_(pa.array(starts), pc.invert(pc.match_substring_regex(arr, r"^-?[0-9.]+$")))
         ch.emit(mask, f["name"], "warn.formula", "a spreadsheet would run this cell as a formula")

@@ -173,6 +173,37 @@ def also_at(key: Any, where: Any, rows: Any, shown: int = 3) -> Any:
     return np.sort(rows), pc.take(text, pa.array(np.argsort(order, kind="stable")))
 
 
+def starts_with_any(arr: Any, chars: str) -> Any:
+    """Mask (numpy bool): the cell's first character is one of the ASCII ``chars``.
+
+    Read from each cell's first byte through the offsets (an ASCII character is a whole UTF-8 code
+    unit, and no other character's bytes start with one), instead of slicing a million strings.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode("ascii"))] = True
+    parts = []
+    for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        if chunk.type != pa.string() or chunk.null_count:
+            first = pc.utf8_slice_codeunits(chunk, 0, 1)
+            parts.append(np.asarray(pc.fill_null(pc.is_in(first, value_set=pa.array(list(chars), pa.string())), False)
+                                    .to_numpy(zero_copy_only=False), dtype=bool))
+            continue
+        n = len(chunk)
+        _, offsets, data = chunk.buffers()
+        offs = np.frombuffer(offsets, dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+        starts = offs[:-1]
+        filled = offs[1:] > starts
+        first_bytes = np.zeros(n, dtype=np.uint8)
+        if data is not None and filled.any():
+            first_bytes[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+        parts.append(wanted[first_bytes] & filled)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def split_lists(arr: Any) -> tuple[Any, Any]:
     """Explode a '; '-separated list column: (flat items, parent row index)."""
     import pyarrow.compute as pc
