@@ -8,6 +8,7 @@ column of offending rows without a Python object per row.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ..curated import CuratedTable
@@ -40,24 +41,42 @@ class Checker:
         self.singles: list[Problem] = []
         self._dates: dict[str, tuple[Any, Any]] = {}
         self._lists: dict[str, tuple[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def fork(self) -> Checker:
+        """A checker of the same table that shares the parsed-column caches but collects its own problems,
+        so independent rule groups can run in parallel and their problems be put back in a fixed order."""
+        other = Checker(self.ct, self.today)
+        other._dates, other._lists, other._lock = self._dates, self._lists, self._lock
+        return other
+
+    def absorb(self, other: Checker) -> None:
+        """Append the problems ``other`` (a fork) collected, after this checker's own."""
+        self.singles.extend(other.singles)
+        self.batches.extend(other.batches)
+
+    def _cached(self, cache: dict[str, tuple[Any, Any]], name: str, make: Any) -> tuple[Any, Any]:
+        """``cache[name]``, made once even when forks ask for it at the same time."""
+        with self._lock:
+            if name not in cache:
+                cache[name] = make(self.col(name))
+            return cache[name]
 
     def col(self, name: str) -> pa.ChunkedArray:
         return self.table.column(name)
 
     def dates(self, name: str) -> tuple[Any, Any]:
         """Parsed dates of a column, computed once per table (several rules need them)."""
-        if name not in self._dates:
-            self._dates[name] = parse_dates(self.col(name))
-        return self._dates[name]
+        return self._cached(self._dates, name, parse_dates)
 
     def lists(self, name: str) -> tuple[Any, Any]:
         """The filled cells of a '; '-list column exploded: (items, parent rows), once per table."""
-        if name not in self._lists:
+        def explode(arr: Any) -> tuple[Any, Any]:
             import pyarrow.compute as pc
 
-            arr = self.col(name)
-            self._lists[name] = split_lists(pc.if_else(nonempty(arr), arr, None))
-        return self._lists[name]
+            return split_lists(pc.if_else(nonempty(arr), arr, None))
+
+        return self._cached(self._lists, name, explode)
 
     def emit(self, mask: Any, column: str, rule: str, message: str, values: Any = None,
              messages: Any = None) -> None:

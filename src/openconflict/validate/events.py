@@ -6,6 +6,7 @@ are separate questions a curator asks; each function answers one, over whole col
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..curated import CuratedTable
@@ -24,18 +25,31 @@ TARGETING_TYPES = {"Violence against civilians", "Explosions/Remote violence", "
 ID_DIGITS = 18
 
 
-def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -> None:
-    check_fields(ch, schema.curated["events"]["fields"])
+def event_steps(schema: Schema, tables: dict[str, CuratedTable]) -> list[Callable[[Checker], Any]]:
+    """The rule groups of the events table, in the order their problems are reported; each only reads the
+    tables, so they may run at the same time (see ``run``)."""
+    return [
+        lambda ch: check_fields(ch, schema.curated["events"]["fields"]),
+        check_list_formats,
+        lambda ch: check_hierarchy(ch, schema),
+        lambda ch: check_identity(ch, schema, tables["deletions"]),
+        lambda ch: check_references(ch, tables),
+        lambda ch: check_source_dates(ch, tables["sources"]),
+        lambda ch: check_consistency(ch, tables["actors"]),
+        lambda ch: check_crowd_size(ch, schema),
+        check_fatalities,
+        check_duplicate_events,
+    ]
+
+
+def check_list_formats(ch: Checker) -> None:
     for name in ("assoc_actor_1", "assoc_actor_2", "source_ids", "tags"):
         check_list_format(ch, name)
-    check_hierarchy(ch, schema)
-    check_identity(ch, schema, tables["deletions"])
-    check_references(ch, tables)
-    check_source_dates(ch, tables["sources"])
-    check_consistency(ch, tables["actors"])
-    check_crowd_size(ch, schema)
-    check_fatalities(ch)
-    check_duplicate_events(ch)
+
+
+def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -> None:
+    for step in event_steps(schema, tables):
+        step(ch)
 
 
 def row_iso3(ch: Checker) -> Any:
