@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from .emit import Checker
-from .kernels import INT32_MAX
+from .kernels import INT32_MAX, int_text
 
 #: A figure written as digits on its own: not part of a longer number ("120", "1.12") or a word ("12a").
 #: The same matches as ``(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])``, written to start with a digit so that the
@@ -33,7 +33,7 @@ def _numbers(ch: Checker, name: str) -> Any:
     import pyarrow.compute as pc
 
     arr = ch.col(name)
-    ok = pc.match_substring_regex(arr, r"^[0-9]{1,10}$")  # a count the field rules accept; else left to them
+    ok = int_text(arr, 10, signed=False)  # ^[0-9]{1,10}$: a count the field rules accept; else left to them
     nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
     return pc.if_else(pc.greater(nums, INT32_MAX), None, nums)
 

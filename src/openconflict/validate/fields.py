@@ -16,11 +16,11 @@ from .kernels import (
     CONTROL_RE,
     EARLIEST_YEAR,
     INT32_MAX,
-    INT_RE,
     NUM4_RE,
     NUM_RE,
     also_at,
     encode,
+    int_text,
     matches,
     nonempty,
     real_datetimes,
@@ -68,7 +68,7 @@ def _check_type(ch: Checker, name: str, ftype: str, arr: Any, present: Any, cons
     import pyarrow.compute as pc
 
     if ftype == "integer":
-        ok = pc.match_substring_regex(arr, INT_RE)
+        ok = int_text(arr)  # INT_RE
         ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type", "expected a whole number")
         nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
         _check_range(ch, nums, name, cons)
