@@ -9,7 +9,10 @@ every place, leading zeros).
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,3 +64,102 @@ def test_int_text_examples() -> None:
     assert int_text(pa.array(cells)).to_pylist() == [False, True, True, False, False, False, False, False, False,
                                                      False, True, False, True]
     assert int_text(pa.array(cells), 10, signed=False).to_pylist()[:3] == [False, True, False]
+
+
+# -- the bulk reader: one buffer parsed in place gives what reading each file on its own gives ----------
+
+def _reference(paths: list, root: Any, columns: list[str]) -> tuple[set[tuple[Any, ...]], list[Any]]:
+    """Rows (file, line, cells) and problems of reading each file on its own (the pre-issue-12 way)."""
+    from openconflict.curated.layout import display
+    from openconflict.curated.parse import tolerant_parse, try_arrow
+    from openconflict.curated.text import load
+
+    rows: set[tuple[Any, ...]] = set()
+    problems: list[Any] = []
+    later: list[Any] = []
+    for path in paths:
+        shown = display(path, root)
+        ft, found = load(path, shown, columns)
+        problems += found
+        if ft is None or ft.header is None or not ft.body:
+            continue
+        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if ft.header == columns else None
+        if table is not None:
+            rows |= {(shown, k + 2, *r.values()) for k, r in enumerate(table.to_pylist())}
+            continue
+        records, starts, more = tolerant_parse(ft.body, shown, ft.header, columns)
+        later += more
+        rows |= {(shown, line, *rec) for rec, line in zip(records, starts, strict=True)}
+    return rows, problems + later
+
+
+MONTHS: dict[str, bytes] = {
+    "2015-12.csv": b"plain",
+    "2016-01.csv": "utf8 \u00e9 \u0633".encode(),
+    "2016-02.csv": b"crlf",
+    "2016-03.csv": b"no final newline",
+    "2016-04.csv": b"header only",
+    "2016-05.csv": b"bom",
+    "2016-06.csv": b"swapped",
+    "2016-07.csv": b"mac",
+}
+
+
+REWRITTEN = {"2016-02.csv", "2016-07.csv"}  # CRLF and CR line breaks: the text is rewritten
+
+
+@pytest.mark.parametrize(("rewritten", "blank_line"), [(False, False), (True, False), (True, True)],
+                         ids=["in place", "joined copy", "file by file"])
+def test_bulk_reader_matches_reading_each_file(tree: Path, rewritten: bool, blank_line: bool,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from validate_fixtures import COLUMNS, EV10
+
+    import openconflict.curated as curated
+    from openconflict.curated import read_table
+    from openconflict.curated.layout import list_files
+
+    columns = COLUMNS["events"]
+    source = (tree.parent / EV10).read_bytes()
+    header, first, *_ = source.split(b"\n")
+    for name, kind in MONTHS.items():
+        if name in REWRITTEN and not rewritten:
+            continue
+        row = first.replace(b"SYNTHETIC TEST ROW 1", b"SYNTHETIC TEST ROW " + kind)
+        data = header + b"\n" + row + b"\n" + row + b"\n"
+        if kind == b"crlf":
+            data = data.replace(b"\n", b"\r\n")
+        elif kind == b"mac":
+            data = data.replace(b"\n", b"\r")
+        elif kind == b"no final newline":
+            data = data.rstrip(b"\n")
+        elif kind == b"header only":
+            data = header + b"\n"
+        elif kind == b"bom":
+            data = b"\xef\xbb\xbf" + data
+        elif kind == b"swapped":
+            cells = header.split(b",")
+            cells[1], cells[2] = cells[2], cells[1]
+            data = b",".join(cells) + b"\n" + row + b"\n"
+        (tree / "events" / "SYR" / name).write_bytes(data)
+    if blank_line:
+        (tree / "events" / "SYR" / "2016-08.csv").write_bytes(header + b"\n" + first + b"\n\n" + first + b"\n")
+    paths = list_files(tree)[0]["events"]
+    inputs: list[type] = []
+    real_try_arrow = curated.try_arrow
+
+    def spy(body: Any, rows: int, cols: list[str]) -> Any:
+        inputs.append(type(body))
+        return real_try_arrow(body, rows, cols)
+
+    monkeypatch.setattr(curated, "try_arrow", spy)
+    table, problems = read_table("events", paths, tree, columns)
+    assert inputs[0] is (bytes if rewritten else bytearray)  # the joined copy, or the buffer itself
+    assert len(inputs) == (1 if not blank_line else 1 + 9)  # once; or again for each file with the header
+    got = {(table.files[f], line, *cells) for f, line, *cells in
+           zip(*(table.table.column(c).to_pylist() for c in ["_file", "_line", *columns]), strict=True)}
+    want_rows, want_problems = _reference(paths, tree, columns)
+    assert got == want_rows
+    assert table.table.num_rows == len(want_rows)
+    assert problems == want_problems
+    assert {p.rule for p in problems} >= ({"file.line-endings", "file.header"} if rewritten else {"file.header"})
+    assert len({f for f, *_ in got}) == 7 + 2 * rewritten + blank_line  # every file with rows is read
