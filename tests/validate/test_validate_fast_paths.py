@@ -163,3 +163,26 @@ def test_bulk_reader_matches_reading_each_file(tree: Path, rewritten: bool, blan
     assert problems == want_problems
     assert {p.rule for p in problems} >= ({"file.line-endings", "file.header"} if rewritten else {"file.header"})
     assert len({f for f, *_ in got}) == 7 + 2 * rewritten + blank_line  # every file with rows is read
+
+
+# -- kernels computed once per distinct value give what computing them on every cell gives ---------------
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["", "A", "SYR-a", "SYR-a ", "syr-b", "x; y", "x;y", "\u00e9", "Battles", "SYR-\u0663"]),
+                min_size=1, max_size=60),
+       st.integers(min_value=1, max_value=30))
+def test_per_value_matches_every_cell(cells: list[str], repeat: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from openconflict.validate.kernels import dictionary_codes, matches, per_value
+
+    many = cells * repeat  # few distinct values among many cells: the shared path
+    arr = pa.chunked_array([pa.array(many[: len(many) // 3], pa.string()), pa.array(many[len(many) // 3:], pa.string())])
+    kernels = [lambda v: matches(v, "^[A-Z]{3}-[a-z0-9-]+$"),
+               lambda v: pc.is_in(v, value_set=pa.array(["A", "Battles", ""])),
+               lambda v: pc.match_substring_regex(v, r";([^ ]|$)|^\s|\s$|;  |\s;|^;"),
+               lambda v: pc.count_substring(pc.binary_join_element_wise("; ", v, ";", ""), pattern="; x")]
+    codes = dictionary_codes(arr)
+    for kernel in kernels:
+        assert per_value(kernel, arr, codes).to_pylist() == kernel(arr).to_pylist()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..curated import CuratedTable
 from ..problems import Batch, Problem
-from .kernels import nonempty, parse_dates, split_lists
+from .kernels import dictionary_codes, few_values, nonempty, parse_dates, per_value, split_lists
 from .rules import rule as catalogue_rule
 
 if TYPE_CHECKING:
@@ -41,13 +41,15 @@ class Checker:
         self.singles: list[Problem] = []
         self._dates: dict[str, tuple[Any, Any]] = {}
         self._lists: dict[str, tuple[Any, Any]] = {}
+        self._codes: dict[str, tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
     def fork(self) -> Checker:
         """A checker of the same table that shares the parsed-column caches but collects its own problems,
         so independent rule groups can run in parallel and their problems be put back in a fixed order."""
         other = Checker(self.ct, self.today)
-        other._dates, other._lists, other._lock = self._dates, self._lists, self._lock
+        other._dates, other._lists, other._codes = self._dates, self._lists, self._codes
+        other._lock = self._lock
         return other
 
     def absorb(self, other: Checker) -> None:
@@ -68,6 +70,18 @@ class Checker:
     def dates(self, name: str) -> tuple[Any, Any]:
         """Parsed dates of a column, computed once per table (several rules need them)."""
         return self._cached(self._dates, name, parse_dates)
+
+    def codes(self, name: str) -> tuple[Any, Any]:
+        """:func:`~.kernels.dictionary_codes` of a column, once per table (many rules read the same columns)."""
+        return self._cached(self._codes, name, dictionary_codes)
+
+    def per_value(self, func: Any, name: str) -> Any:
+        """``func`` over column ``name``, computed once per distinct value (see :func:`~.kernels.per_value`)
+        when the column holds few distinct values; on every cell otherwise."""
+        arr = self.col(name)
+        if name not in self._codes and not few_values(arr):
+            return func(arr)
+        return per_value(func, arr, self.codes(name))
 
     def lists(self, name: str) -> tuple[Any, Any]:
         """The filled cells of a '; '-list column exploded: (items, parent rows), once per table."""

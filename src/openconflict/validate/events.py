@@ -79,8 +79,9 @@ def check_hierarchy(ch: Checker, schema: Schema) -> None:
     et, st = ch.col("event_type"), ch.col("sub_event_type")
     pairs = pc.binary_join_element_wise(et, st, "|")
     valid_pairs = pa.array([f"{e.event_type}|{e.sub_event_type}" for e in schema.event_types], pa.string())
-    both_known = pc.and_(pc.is_in(et, value_set=pa.array(schema.vocabulary("event_type"))),
-                         pc.is_in(st, value_set=pa.array(schema.vocabulary("sub_event_type"))))
+    both_known = pc.and_(
+        ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("event_type"))), "event_type"),
+        ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("sub_event_type"))), "sub_event_type"))
     ch.emit(pc.and_(both_known, pc.invert(pc.is_in(pairs, value_set=valid_pairs))), "sub_event_type",
             "hierarchy.sub-event-type", "this sub-event type does not belong to the event type", values=pairs)
 
@@ -146,7 +147,7 @@ def check_refs(ch: Checker, name: str, known: Any, rule: str, what: str, is_list
     arr = ch.col(name)
     message = f"unknown {what}; add it to the registry or fix the spelling"
     if not is_list:
-        bad = pc.and_(nonempty(arr), pc.invert(pc.is_in(arr, value_set=known)))
+        bad = pc.and_(nonempty(arr), pc.invert(ch.per_value(lambda v: pc.is_in(v, value_set=known), name)))
         if only is not None:
             bad = pc.and_(bad, only)
         ch.emit(bad, name, rule, message, messages=with_suggestions(message, arr, bad, known))
@@ -217,8 +218,8 @@ def check_consistency(ch: Checker, actors: CuratedTable) -> None:
     at = actors.table
     codes = pc.cast(pc.if_else(pc.match_substring_regex(at.column("actor_type"), INT_RE), at.column("actor_type"),
                                None), pa.int64())
-    t1 = lookup(ch.col("actor1"), at.column("actor"), codes)
-    t2 = lookup(a2, at.column("actor"), codes)
+    t1 = ch.per_value(lambda v: lookup(v, at.column("actor"), codes), "actor1")
+    t2 = ch.per_value(lambda v: lookup(v, at.column("actor"), codes), "actor2")
 
     def is_type(t: Any, code: int) -> Any:
         return pc.fill_null(pc.equal(t, code), False)
@@ -256,26 +257,28 @@ def check_crowd_size(ch: Checker, schema: Schema) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    tags = pc.fill_null(ch.col("tags"), "")
-    # "; " before and ";" after every list make each tag start with "; " and end before ";".
-    framed = pc.binary_join_element_wise("; ", tags, ";", "")
-    count = pc.count_substring(framed, pattern="; " + CROWD_TAG)
-    empty_value = pc.match_substring_regex(framed, pattern=r"; crowd size=\s*;")
-    crowd = pc.is_in(ch.col("event_type"), value_set=pa.array(CROWD_TYPES))
+    def framed(tags: Any) -> Any:
+        # "; " before and ";" after every list make each tag start with "; " and end before ";".
+        return pc.binary_join_element_wise("; ", pc.fill_null(tags, ""), ";", "")
+
+    count = ch.per_value(lambda v: pc.count_substring(framed(v), pattern="; " + CROWD_TAG), "tags")
+    empty_value = ch.per_value(lambda v: pc.match_substring_regex(framed(v), pattern=r"; crowd size=\s*;"), "tags")
+    crowd = ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(CROWD_TYPES)), "event_type")
     ch.emit(pc.and_(crowd, pc.not_equal(count, 1)), "tags", "consistency.crowd-size",
             "a Protests or Riots event needs exactly one tag 'crowd size=<figure or wording from the report>' "
             "or 'crowd size=no report'")
     ch.emit(pc.and_(crowd, empty_value), "tags", "consistency.crowd-size",
             "the crowd-size tag is empty: give the report's figure or wording, or 'crowd size=no report'")
-    other = pc.and_(pc.invert(crowd), pc.is_in(ch.col("event_type"), value_set=pa.array(schema.vocabulary("event_type"))))
+    other = pc.and_(pc.invert(crowd), ch.per_value(
+        lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("event_type"))), "event_type"))
     ch.emit(pc.and_(other, pc.greater(count, 0)), "tags", "consistency.crowd-size",
             "only Protests and Riots events carry a crowd-size tag")
 
 
 def check_duplicate_events(ch: Checker) -> None:
     """Warn about probable duplicates: same date, location, sub-event type and actors."""
-    dup = duplicate_rows([ch.col("event_date"), ch.col("location_id"), ch.col("sub_event_type"),
-                          ch.col("actor1"), ch.col("actor2")])
+    names = ("event_date", "location_id", "sub_event_type", "actor1", "actor2")
+    dup = duplicate_rows([ch.col(n) for n in names], [ch.codes(n) for n in names])
     if dup.any():
         ch.emit(dup, "event_id", "warn.duplicate-event",
                 "probable duplicate: same date, location, sub-event type and actors as another event")

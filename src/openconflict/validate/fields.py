@@ -9,6 +9,7 @@ properties of single cells.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from .emit import Checker
@@ -56,7 +57,9 @@ def check_fields(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
             import pyarrow.compute as pc
 
             ascii_only = name not in NOT_ASCII_ONLY
-            ok = matches(arr, cons["pattern"], ascii_only=ascii_only)
+            # a unique column's values are all distinct: nothing to share between cells
+            ok = matches(arr, cons["pattern"], ascii_only=ascii_only) if cons.get("unique") else \
+                ch.per_value(partial(matches, pattern=cons["pattern"], ascii_only=ascii_only), name)
             ch.emit(pc.and_(present, pc.invert(ok)), name, PATTERN_RULES.get(name, "value.pattern"),
                     f"must match {cons['pattern']} (the whole value" + (", ASCII only)" if ascii_only else ")"))
         if cons.get("unique"):
@@ -122,7 +125,7 @@ def _check_enum(ch: Checker, name: str, arr: Any, present: Any, allowed: list[st
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bad = pc.and_(present, pc.invert(pc.is_in(arr, value_set=pa.array(allowed, pa.string()))))
+    bad = pc.and_(present, pc.invert(ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(allowed, pa.string())), name)))
     message = "not in the vocabulary"
     ch.emit(bad, name, "value.enum", message, messages=with_suggestions(message, arr, bad, allowed))
 
@@ -160,7 +163,7 @@ def check_list_format(ch: Checker, name: str) -> None:
     present = nonempty(arr)
     message = "separate list items with '; ' and no stray spaces"
     if 2 * (pc.sum(present).as_py() or 0) > len(arr):  # mostly filled (source ids): test in place, no copy
-        bad = pc.and_(present, pc.match_substring_regex(arr, LIST_RE))
+        bad = pc.and_(present, ch.per_value(lambda v: pc.match_substring_regex(v, LIST_RE), name))
         if pc.any(bad).as_py():
             ch.emit(bad, name, "value.list", message)
         return

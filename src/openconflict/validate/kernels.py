@@ -133,30 +133,70 @@ def _real_datetimes_all(arr: Any) -> Any:
     return pa.array(ok)
 
 
-def encode(columns: list[Any]) -> Any:
-    """One int64 key per row combining the values of ``columns`` (equal rows, equal keys)."""
+def dictionary_codes(arr: Any) -> tuple[Any, Any]:
+    """(the distinct values of a column, as an Arrow array; each row's index into them, numpy int64)."""
     import numpy as np
     import pyarrow.compute as pc
 
+    enc = pc.dictionary_encode(pc.fill_null(arr, ""))
+    enc = enc.combine_chunks() if hasattr(enc, "combine_chunks") else enc
+    return enc.dictionary, np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def few_values(arr: Any, sample: int = 4096) -> bool:
+    """Whether a column looks like one of few distinct values (at most a quarter distinct in its first
+    ``sample`` cells): worth encoding once for many rules. Only speed depends on the guess, never a result."""
+    import pyarrow.compute as pc
+
+    head = arr.slice(0, sample)
+    return len(head) > 0 and pc.count_distinct(head).as_py() * 4 <= len(head)
+
+
+def per_value(func: Any, arr: Any, codes: tuple[Any, Any]) -> Any:
+    """``func`` (a cell-by-cell kernel) over a column of few distinct values, computed once per value.
+
+    ``codes`` is :func:`dictionary_codes` of ``arr``. A column with nulls, or with many distinct values,
+    gets ``func(arr)`` itself, so the result is always exactly what ``func`` gives on every cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values, idx = codes
+    if arr.null_count or len(values) * 4 > len(arr):
+        return func(arr)
+    return pc.take(func(values), pa.array(idx))
+
+
+def encode(columns: list[Any], codes: list[tuple[Any, Any]] | None = None) -> Any:
+    """One int64 key per row combining the values of ``columns`` (equal rows, equal keys); ``codes``:
+    their :func:`dictionary_codes` when already known."""
+    import numpy as np
+
     key = np.zeros(len(columns[0]), dtype=np.int64)
     radix = 1
-    for col in columns:
-        enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
-        size = max(len(enc.dictionary), 1)
+    for k, col in enumerate(columns):
+        values, indices = codes[k] if codes is not None else dictionary_codes(col)
+        size = max(len(values), 1)
         if radix * size >= 2**62:  # too many combinations for one int64: fold by re-encoding the key
             _, key = np.unique(key, return_inverse=True)
             radix = int(key.max()) + 1 if len(key) else 1
-        key = key * size + np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        key = key * size + indices
         radix *= size
     return key
 
 
-def duplicate_rows(columns: list[Any]) -> Any:
+def duplicate_rows(columns: list[Any], codes: list[tuple[Any, Any]] | None = None) -> Any:
     """Boolean numpy mask of rows whose values in all ``columns`` occur in another row too."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    _, inverse, counts = np.unique(encode(columns), return_inverse=True, return_counts=True)
-    return counts[inverse] > 1
+    key = encode(columns, codes)
+    if len(key) == 0:
+        return np.zeros(0, dtype=bool)
+    # a hash pass over the int64 keys, not np.unique's sort of a million of them
+    codes = np.asarray(pc.dictionary_encode(pa.array(key)).indices.to_numpy(), dtype=np.int64)
+    return np.bincount(codes)[codes] > 1
 
 
 def also_at(key: Any, where: Any, rows: Any, shown: int = 3) -> Any:
