@@ -87,7 +87,7 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
 
     pieces: list[_Piece] = []
     fast = [item for item in loaded if item.header == columns and not item.empty]
-    rows = np.array([text.rows(item) for item in fast], dtype=np.int64)
+    rows = text.rows(fast)
     joined = try_arrow(text.parser_input(fast), int(rows.sum()), columns) if fast else None
     if joined is not None:
         text.buffer = bytearray()  # parsed: the bodies still needed below have bytes of their own
