@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..curated import CuratedTable
 from ..problems import Batch, Problem
-from .kernels import dictionary_codes, few_values, nonempty, parse_dates, per_value, split_lists
+from .kernels import (
+    dictionary_codes,
+    few_values,
+    nonempty,
+    parse_dates,
+    parse_dates_all,
+    per_value,
+    split_lists,
+)
 from .rules import rule as catalogue_rule
 
 if TYPE_CHECKING:
@@ -42,7 +50,7 @@ class Checker:
         self._dates: dict[str, tuple[Any, Any]] = {}
         self._lists: dict[str, tuple[Any, Any]] = {}
         self._codes: dict[str, tuple[Any, Any]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a cached column may be made from another
 
     def fork(self) -> Checker:
         """A checker of the same table that shares the parsed-column caches but collects its own problems,
@@ -69,7 +77,21 @@ class Checker:
 
     def dates(self, name: str) -> tuple[Any, Any]:
         """Parsed dates of a column, computed once per table (several rules need them)."""
-        return self._cached(self._dates, name, parse_dates)
+        col = self.col(name)
+        if col.null_count or (name not in self._codes and not few_values(col)):
+            return self._cached(self._dates, name, parse_dates)
+
+        def from_codes(_: Any) -> tuple[Any, Any]:
+            # the distinct dates parsed once, spread back through the codes the other rules share
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            values, idx = self.codes(name)
+            dates, real = parse_dates_all(values)
+            index = pa.array(idx)
+            return pc.take(dates, index), pc.take(real, index)
+
+        return self._cached(self._dates, name, from_codes)
 
     def codes(self, name: str) -> tuple[Any, Any]:
         """:func:`~.kernels.dictionary_codes` of a column, once per table (many rules read the same columns)."""
@@ -106,6 +128,8 @@ class Checker:
         if isinstance(mask, np.ndarray):
             idx = pa.array(np.flatnonzero(mask))
         else:
+            if not pc.any(mask).as_py():  # the common case, a clean column: no copy of the mask
+                return
             mask = pc.fill_null(mask, False)
             if isinstance(mask, pa.ChunkedArray):
                 mask = mask.combine_chunks() if mask.num_chunks != 1 else mask.chunk(0)

@@ -82,10 +82,10 @@ def on_distinct(func: Any, arr: Any) -> Any:
 
 def parse_dates(arr: Any) -> tuple[Any, Any]:
     """(dates as date32, null where invalid; mask of real calendar dates written YYYY-MM-DD)."""
-    return on_distinct(_parse_dates_all, arr)
+    return on_distinct(parse_dates_all, arr)
 
 
-def _parse_dates_all(arr: Any) -> tuple[Any, Any]:
+def parse_dates_all(arr: Any) -> tuple[Any, Any]:
     """Vectorised with numpy on the digits: exact about month lengths and leap years."""
     import numpy as np
     import pyarrow as pa
@@ -122,7 +122,7 @@ def _real_datetimes_all(arr: Any) -> Any:
 
     shaped = np.asarray(pc.fill_null(pc.match_substring_regex(arr, DATETIME_RE), False)
                         .to_numpy(zero_copy_only=False), dtype=bool)
-    _, day_ok = _parse_dates_all(pc.utf8_slice_codeunits(arr, 0, 10))
+    _, day_ok = parse_dates_all(pc.utf8_slice_codeunits(arr, 0, 10))
     safe = pc.if_else(pa.array(shaped), arr, "1970-01-01T00:00:00Z")
 
     def part(start: int, width: int = 2) -> Any:
