@@ -186,3 +186,24 @@ def test_per_value_matches_every_cell(cells: list[str], repeat: int) -> None:
     codes = dictionary_codes(arr)
     for kernel in kernels:
         assert per_value(kernel, arr, codes).to_pylist() == kernel(arr).to_pylist()
+
+
+# -- rule groups on threads: the same report, in the same order, as one after another -------------------
+
+def test_threads_give_the_report_of_one_thread(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from validate_fixtures import TODAY, cell, chain
+
+    import openconflict.validate.run as run
+    from openconflict.validate import validate
+
+    chain(cell("events/SYR/2015-10.csv", 2, "fatalities", "many"), cell("events/SYR/2015-10.csv", 3, "actor1", "Nobody"),
+          cell("events/SYR/2015-11.csv", 2, "event_date", "2015-02-30"), cell("sources.csv", 2, "url", "ftp://x"),
+          cell("locations/SYR.csv", 2, "latitude", "95"))(tree)
+    outputs = []
+    for workers in (1, 4):
+        monkeypatch.setattr(run, "WORKERS", workers)
+        monkeypatch.setattr(run.os, "cpu_count", lambda: 4)
+        report, _ = validate([tree], today=TODAY)
+        outputs.append((report.to_json(), report.to_text(None)))
+    assert outputs[0] == outputs[1]
+    assert '"errors": 0' not in outputs[0][0]
