@@ -79,6 +79,23 @@ def run_quietly_on_closed_pipe(command: click.Command) -> None:
         raise exc from None
 
 
+def fast_allocator() -> None:
+    """In a one-shot CLI process, let Arrow allocate with jemalloc instead of its default (mimalloc).
+
+    Why: validating a million events allocates about a GB of Arrow buffers in a fresh process; with
+    jemalloc the same validation takes 0.5-0.8 s less and about 150 MB less memory (issue 12, measured
+    side by side). Only the process's own CLI run switches: a program calling us keeps its allocator.
+    """
+    if not FAST_EXIT:
+        return
+    try:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except (ImportError, NotImplementedError):  # a pyarrow built without jemalloc: keep the default
+        pass
+
+
 def fast_exit(code: int) -> NoReturn:
     """Exit without tearing down a heap of Arrow buffers (a million-event validation holds over a GB).
 

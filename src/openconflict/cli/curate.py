@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from openconflict.cli.common import RELEASES_HELP, echo_or_page, fast_exit, refused, require_extra
+from openconflict.cli.common import (
+    RELEASES_HELP,
+    echo_or_page,
+    fast_allocator,
+    fast_exit,
+    refused,
+    require_extra,
+)
 
 #: Builds of more than this many curated events print staged status lines on a terminal.
 BIG_BUILD = 100_000
@@ -50,6 +57,7 @@ def validate(paths: tuple[Path, ...], fmt: str, quiet: bool, limit: int, show_al
         return
     from openconflict.validate import validate as run
 
+    fast_allocator()
     targets = list(paths) or [Path("datasets")]
     for p in targets:
         if not (p.exists() or p.is_symlink()):  # a broken link is there: validate reports what it is

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from ..problems import Problem
 from ..schema import CURATED_TABLES, Schema
-from .layout import EVENT_FILE, display, list_files, walk_layout
+from .bulk import read_text
+from .layout import EVENT_FILE, display_all, list_files, walk_layout
 from .parse import tolerant_parse, try_arrow
-from .text import FileText, load
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,47 +79,41 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
     import numpy as np
     import pyarrow as pa
 
-    problems: list[Problem] = []
-    shown = [display(p, root) for p in paths]
-    loaded: list[tuple[int, FileText]] = []
-    unusable: list[int] = []
-    suspect = False
-    for i, path in enumerate(paths):
-        ft, file_problems = load(path, shown[i], columns)
-        problems.extend(file_problems)
-        if ft is None or ft.header is None:
-            if ft is None and any(p.rule == "file.empty" for p in file_problems) and name == "deletions":
-                continue  # an empty deletions file lists no tombstones; its own problem says it is empty
-            unusable.append(i)
-            continue
-        suspect |= ft.suspect_controls
-        loaded.append((i, ft))
+    shown = display_all(paths, root)
+    text = read_text(paths, shown, columns, name)
+    problems = text.problems
+    loaded = text.loaded
+    suspect = any(item.suspect_controls for item in loaded)
 
     pieces: list[_Piece] = []
-    fast = [(i, ft) for i, ft in loaded if ft.header == columns and ft.body]
-    rows = [ft.body.count(b"\n") for _, ft in fast]
-    joined = try_arrow(b"".join(ft.body for _, ft in fast), sum(rows), columns) if fast else None
-    done = {i for i, _ in fast}
+    fast = [item for item in loaded if item.header == columns and not item.empty]
+    rows = text.rows(fast)
+    joined = try_arrow(text.parser_input(fast), int(rows.sum()), columns) if fast else None
     if joined is not None:
-        pieces.append(_Piece(-1, joined, np.concatenate([np.arange(2, n + 2, dtype=np.int64) for n in rows])))
-        file_idx = [np.full(n, i, dtype=np.int32) for (i, _), n in zip(fast, rows, strict=True)]
+        text.buffer = bytearray()  # parsed: the bodies still needed below have bytes of their own
+        starts = np.cumsum(rows) - rows
+        total = int(rows.sum())
+        # line of each row: 2 + its position within its file (line 1 is the header)
+        pieces.append(_Piece(-1, joined, np.arange(total, dtype=np.int64) - np.repeat(starts, rows) + 2))
+        file_idx = [np.repeat(np.array([item.index for item in fast], dtype=np.int32), rows)]
     else:
         file_idx = []
-    for (i, ft) in loaded:
-        if joined is not None and i in done:
+    for item in loaded:
+        if joined is not None and item.header == columns:
+            continue  # parsed above (or empty)
+        if item.empty:
             continue
-        if not ft.body:
-            continue
-        table = try_arrow(ft.body, ft.body.count(b"\n"), columns) if ft.header == columns else None
+        body = text.body(item)
+        table = try_arrow(body, body.count(b"\n"), columns) if item.header == columns else None
         if table is not None:
-            pieces.append(_Piece(i, table, np.arange(2, table.num_rows + 2, dtype=np.int64)))
+            pieces.append(_Piece(item.index, table, np.arange(2, table.num_rows + 2, dtype=np.int64)))
             continue
-        records, starts, more = tolerant_parse(ft.body, shown[i], ft.header or columns, columns)
+        records, starts_, more = tolerant_parse(body, shown[item.index], item.header or columns, columns)
         problems.extend(more)
         if records:
             cols = list(zip(*records, strict=True))
             table = pa.table({c: pa.array(list(cols[k]), pa.string()) for k, c in enumerate(columns)})
-            pieces.append(_Piece(i, table, np.asarray(starts, dtype=np.int64)))
+            pieces.append(_Piece(item.index, table, np.asarray(starts_, dtype=np.int64)))
     for p in pieces:
         if p.index >= 0:
             file_idx.append(np.full(p.table.num_rows, p.index, dtype=np.int32))
@@ -129,6 +123,7 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
     lines_arr = np.concatenate([p.lines for p in pieces]) if pieces else np.array([], dtype=np.int64)
     table = table.append_column("_file", pa.array(files_arr, pa.int32()))
     table = table.append_column("_line", pa.array(lines_arr, pa.int64()))
+    unusable = text.unusable
     result = CuratedTable(name, columns, table, shown, usable=not unusable, suspect_controls=suspect)
     if name == "events":
         for path in paths:

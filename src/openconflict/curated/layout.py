@@ -33,6 +33,17 @@ def display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def display_all(paths: list[Path], root: Path) -> list[str]:
+    """:func:`display` of each path; a path spelled under the root's parent is cut as a string (6,000
+    ``relative_to`` calls cost about 0.1 s), any other goes through :func:`display`."""
+    parent = str(root.parent)
+    prefix = parent + os.sep
+    if parent in (".", os.sep) or not os.path.isabs(parent):
+        return [display(p, root) for p in paths]
+    cut = len(prefix)
+    return [s[cut:] if (s := str(p)).startswith(prefix) else display(p, root) for p in paths]
+
+
 def kind(path: Path) -> str:
     """'file', 'dir', or a description of what else sits at ``path``."""
     try:

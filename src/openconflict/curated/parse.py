@@ -23,12 +23,12 @@ MAX_SPAN = 1000
 FIELD_LIMIT = 2**31 - 1
 
 
-def arrow_parse(body: bytes, columns: list[str]) -> pa.Table:
+def arrow_parse(body: bytes | bytearray, columns: list[str]) -> pa.Table:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     return pacsv.read_csv(
-        io.BytesIO(body),
+        pa.BufferReader(pa.py_buffer(body)),  # read in place: no copy through a Python file object
         read_options=pacsv.ReadOptions(column_names=columns, use_threads=True, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
         convert_options=pacsv.ConvertOptions(
@@ -38,7 +38,7 @@ def arrow_parse(body: bytes, columns: list[str]) -> pa.Table:
     )
 
 
-def try_arrow(body: bytes, rows: int, columns: list[str]) -> pa.Table | None:
+def try_arrow(body: bytes | bytearray, rows: int, columns: list[str]) -> pa.Table | None:
     """The body parsed by pyarrow when it holds exactly ``rows`` one-line rows, else None.
 
     Blank lines are skipped by pyarrow, so a body with a blank line (or a quoted line break) yields fewer

@@ -29,6 +29,9 @@ class FileText:
     header: list[str] | None  # None: the header is unusable (a column is missing)
     problems: list[Problem] = field(default_factory=list)
     suspect_controls: bool = False
+    #: True when ``body`` differs from the file's bytes after the header (line endings, marks or bytes
+    #: rewritten); False when it is exactly the end of the file (plus a final LF if the file lacked one)
+    rewritten: bool = False
 
 
 def editor_line(prefix: str) -> int:
@@ -36,12 +39,26 @@ def editor_line(prefix: str) -> int:
     return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
 
 
+def unreadable(shown: str, exc: OSError) -> Problem:
+    return Problem(shown, 0, "", "file.unreadable", f"cannot read the file: {exc.strerror or exc}")
+
+
 def load(path: Path, shown: str, columns: list[str]) -> tuple[FileText | None, list[Problem]]:
     """Read and check one file; None when nothing of it can be used."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 0, "", "file.unreadable", f"cannot read the file: {exc.strerror or exc}")]
+        return None, [unreadable(shown, exc)]
+    return load_bytes(data, shown, columns)
+
+
+def is_plain(data: bytes) -> bool:
+    """Printable ASCII, tabs and LF line breaks only: the file needs no decoding or rewriting."""
+    return not data.translate(None, _PLAIN) and b"\r" not in data
+
+
+def load_bytes(data: bytes, shown: str, columns: list[str]) -> tuple[FileText | None, list[Problem]]:
+    """Check the bytes of one file (see :func:`load`)."""
     problems: list[Problem] = []
     data = data.removeprefix(BOM)
     if not data or data.isspace():
@@ -94,7 +111,7 @@ def load(path: Path, shown: str, columns: list[str]) -> tuple[FileText | None, l
     body = b"" if raw_end < 0 else raw[raw_end + 1:]
     if body and not body.endswith(b"\n"):
         body += b"\n"
-    return FileText(body, header, problems, suspect), problems
+    return FileText(body, header, problems, suspect, rewritten=changed), problems
 
 
 def check_header(first: str, shown: str, columns: list[str]) -> tuple[list[str] | None, list[Problem]]:

@@ -17,11 +17,19 @@ from .events import row_iso3
 LEVELS = (1, 2, 3)
 
 
-def _problems(schema: Schema, iso3: str, codes: tuple[str, ...], names: tuple[str, ...]) -> list[tuple[str, str, str]]:
+def _has_crosswalk(schema: Schema, iso2: str, memo: dict[str, bool]) -> bool:
+    """Whether any crosswalk unit's P-code starts with ``iso2`` (once per country: the crosswalk is large)."""
+    if iso2 not in memo:
+        memo[iso2] = bool(iso2) and any(p.startswith(iso2) for p in schema.admin_units)
+    return memo[iso2]
+
+
+def _problems(schema: Schema, iso3: str, codes: tuple[str, ...], names: tuple[str, ...],
+              crosswalks: dict[str, bool]) -> list[tuple[str, str, str]]:
     """(column, rule, message) for one combination of country, P-codes and names."""
     country = schema.countries.get(iso3)
     iso2 = country.iso2 if country else ""
-    has_crosswalk = bool(iso2) and any(p.startswith(iso2) for p in schema.admin_units)
+    has_crosswalk = _has_crosswalk(schema, iso2, crosswalks)
     found: list[tuple[str, str, str]] = []
     for level, code, name in zip(LEVELS, codes, names, strict=True):
         col = f"admin{level}_pcode"
@@ -62,9 +70,10 @@ def check_admin_units(ch: Checker, schema: Schema) -> None:
                     strict=True))
     by_problem: dict[tuple[str, str, str], list[int]] = {}
     memo: dict[tuple[Any, ...], list[tuple[str, str, str]]] = {}
+    crosswalks: dict[str, bool] = {}
     for row, key in enumerate(keys):
         if key not in memo:
-            memo[key] = _problems(schema, str(key[0] or ""), tuple(key[1:4]), tuple(key[4:7]))
+            memo[key] = _problems(schema, str(key[0] or ""), tuple(key[1:4]), tuple(key[4:7]), crosswalks)
         for problem in memo[key]:
             by_problem.setdefault(problem, []).append(row)
     for (column, rule, message), rows in by_problem.items():

@@ -8,11 +8,20 @@ column of offending rows without a Python object per row.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ..curated import CuratedTable
 from ..problems import Batch, Problem
-from .kernels import parse_dates
+from .kernels import (
+    dictionary_codes,
+    few_values,
+    nonempty,
+    parse_dates,
+    parse_dates_all,
+    per_value,
+    split_lists,
+)
 from .rules import rule as catalogue_rule
 
 if TYPE_CHECKING:
@@ -39,15 +48,71 @@ class Checker:
         self.batches: list[Batch] = []
         self.singles: list[Problem] = []
         self._dates: dict[str, tuple[Any, Any]] = {}
+        self._lists: dict[str, tuple[Any, Any]] = {}
+        self._codes: dict[str, tuple[Any, Any]] = {}
+        self._lock = threading.RLock()  # re-entrant: a cached column may be made from another
+
+    def fork(self) -> Checker:
+        """A checker of the same table that shares the parsed-column caches but collects its own problems,
+        so independent rule groups can run in parallel and their problems be put back in a fixed order."""
+        other = Checker(self.ct, self.today)
+        other._dates, other._lists, other._codes = self._dates, self._lists, self._codes
+        other._lock = self._lock
+        return other
+
+    def absorb(self, other: Checker) -> None:
+        """Append the problems ``other`` (a fork) collected, after this checker's own."""
+        self.singles.extend(other.singles)
+        self.batches.extend(other.batches)
+
+    def _cached(self, cache: dict[str, tuple[Any, Any]], name: str, make: Any) -> tuple[Any, Any]:
+        """``cache[name]``, made once even when forks ask for it at the same time."""
+        with self._lock:
+            if name not in cache:
+                cache[name] = make(self.col(name))
+            return cache[name]
 
     def col(self, name: str) -> pa.ChunkedArray:
         return self.table.column(name)
 
     def dates(self, name: str) -> tuple[Any, Any]:
         """Parsed dates of a column, computed once per table (several rules need them)."""
-        if name not in self._dates:
-            self._dates[name] = parse_dates(self.col(name))
-        return self._dates[name]
+        col = self.col(name)
+        if col.null_count or (name not in self._codes and not few_values(col)):
+            return self._cached(self._dates, name, parse_dates)
+
+        def from_codes(_: Any) -> tuple[Any, Any]:
+            # the distinct dates parsed once, spread back through the codes the other rules share
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            values, idx = self.codes(name)
+            dates, real = parse_dates_all(values)
+            index = pa.array(idx)
+            return pc.take(dates, index), pc.take(real, index)
+
+        return self._cached(self._dates, name, from_codes)
+
+    def codes(self, name: str) -> tuple[Any, Any]:
+        """:func:`~.kernels.dictionary_codes` of a column, once per table (many rules read the same columns)."""
+        return self._cached(self._codes, name, dictionary_codes)
+
+    def per_value(self, func: Any, name: str) -> Any:
+        """``func`` over column ``name``, computed once per distinct value (see :func:`~.kernels.per_value`)
+        when the column holds few distinct values; on every cell otherwise."""
+        arr = self.col(name)
+        if name not in self._codes and not few_values(arr):
+            return func(arr)
+        return per_value(func, arr, self.codes(name))
+
+    def lists(self, name: str) -> tuple[Any, Any]:
+        """The filled cells of a '; '-list column exploded: (items, parent rows), once per table."""
+        def explode(arr: Any) -> tuple[Any, Any]:
+            import pyarrow.compute as pc
+
+            return split_lists(pc.if_else(nonempty(arr), arr, None))
+
+        return self._cached(self._lists, name, explode)
 
     def emit(self, mask: Any, column: str, rule: str, message: str, values: Any = None,
              messages: Any = None) -> None:
@@ -63,6 +128,8 @@ class Checker:
         if isinstance(mask, np.ndarray):
             idx = pa.array(np.flatnonzero(mask))
         else:
+            if not pc.any(mask).as_py():  # the common case, a clean column: no copy of the mask
+                return
             mask = pc.fill_null(mask, False)
             if isinstance(mask, pa.ChunkedArray):
                 mask = mask.combine_chunks() if mask.num_chunks != 1 else mask.chunk(0)

@@ -6,6 +6,7 @@ are separate questions a curator asks; each function answers one, over whole col
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..curated import CuratedTable
@@ -13,7 +14,7 @@ from ..schema import Schema
 from .emit import Checker
 from .fatalities import check_fatalities
 from .fields import check_fields, check_list_format
-from .kernels import INT_RE, duplicate_rows, lookup, matches, nonempty, split_lists
+from .kernels import INT_RE, duplicate_rows, lookup, matches, nonempty
 from .suggest import with_suggestions
 
 CIVILIAN_TYPE = 7
@@ -24,18 +25,31 @@ TARGETING_TYPES = {"Violence against civilians", "Explosions/Remote violence", "
 ID_DIGITS = 18
 
 
-def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -> None:
-    check_fields(ch, schema.curated["events"]["fields"])
+def event_steps(schema: Schema, tables: dict[str, CuratedTable]) -> list[Callable[[Checker], Any]]:
+    """The rule groups of the events table, in the order their problems are reported; each only reads the
+    tables, so they may run at the same time (see ``run``)."""
+    return [
+        lambda ch: check_fields(ch, schema.curated["events"]["fields"]),
+        check_list_formats,
+        lambda ch: check_hierarchy(ch, schema),
+        lambda ch: check_identity(ch, schema, tables["deletions"]),
+        lambda ch: check_references(ch, tables),
+        lambda ch: check_source_dates(ch, tables["sources"]),
+        lambda ch: check_consistency(ch, tables["actors"]),
+        lambda ch: check_crowd_size(ch, schema),
+        check_fatalities,
+        check_duplicate_events,
+    ]
+
+
+def check_list_formats(ch: Checker) -> None:
     for name in ("assoc_actor_1", "assoc_actor_2", "source_ids", "tags"):
         check_list_format(ch, name)
-    check_hierarchy(ch, schema)
-    check_identity(ch, schema, tables["deletions"])
-    check_references(ch, tables)
-    check_source_dates(ch, tables["sources"])
-    check_consistency(ch, tables["actors"])
-    check_crowd_size(ch, schema)
-    check_fatalities(ch)
-    check_duplicate_events(ch)
+
+
+def check_events(ch: Checker, schema: Schema, tables: dict[str, CuratedTable]) -> None:
+    for step in event_steps(schema, tables):
+        step(ch)
 
 
 def row_iso3(ch: Checker) -> Any:
@@ -65,8 +79,9 @@ def check_hierarchy(ch: Checker, schema: Schema) -> None:
     et, st = ch.col("event_type"), ch.col("sub_event_type")
     pairs = pc.binary_join_element_wise(et, st, "|")
     valid_pairs = pa.array([f"{e.event_type}|{e.sub_event_type}" for e in schema.event_types], pa.string())
-    both_known = pc.and_(pc.is_in(et, value_set=pa.array(schema.vocabulary("event_type"))),
-                         pc.is_in(st, value_set=pa.array(schema.vocabulary("sub_event_type"))))
+    both_known = pc.and_(
+        ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("event_type"))), "event_type"),
+        ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("sub_event_type"))), "sub_event_type"))
     ch.emit(pc.and_(both_known, pc.invert(pc.is_in(pairs, value_set=valid_pairs))), "sub_event_type",
             "hierarchy.sub-event-type", "this sub-event type does not belong to the event type", values=pairs)
 
@@ -132,12 +147,12 @@ def check_refs(ch: Checker, name: str, known: Any, rule: str, what: str, is_list
     arr = ch.col(name)
     message = f"unknown {what}; add it to the registry or fix the spelling"
     if not is_list:
-        bad = pc.and_(nonempty(arr), pc.invert(pc.is_in(arr, value_set=known)))
+        bad = pc.and_(nonempty(arr), pc.invert(ch.per_value(lambda v: pc.is_in(v, value_set=known), name)))
         if only is not None:
             bad = pc.and_(bad, only)
         ch.emit(bad, name, rule, message, messages=with_suggestions(message, arr, bad, known))
         return
-    flat, parents = split_lists(pc.if_else(nonempty(arr), arr, None))
+    flat, parents = ch.lists(name)
     missing = pc.fill_null(pc.and_(nonempty(flat), pc.invert(pc.is_in(flat, value_set=known))), False)
     midx = pc.indices_nonzero(missing)
     if len(midx) == 0:
@@ -173,8 +188,7 @@ def check_source_dates(ch: Checker, sources: CuratedTable) -> None:
 
     from .kernels import parse_dates
 
-    src = ch.col("source_ids")
-    flat, parents = split_lists(pc.if_else(nonempty(src), src, None))
+    flat, parents = ch.lists("source_ids")
     pub_dates, _ = parse_dates(sources.table.column("published"))
     published = lookup(flat, sources.table.column("source_id"), pub_dates)
     dates, _ = ch.dates("event_date")
@@ -204,8 +218,8 @@ def check_consistency(ch: Checker, actors: CuratedTable) -> None:
     at = actors.table
     codes = pc.cast(pc.if_else(pc.match_substring_regex(at.column("actor_type"), INT_RE), at.column("actor_type"),
                                None), pa.int64())
-    t1 = lookup(ch.col("actor1"), at.column("actor"), codes)
-    t2 = lookup(a2, at.column("actor"), codes)
+    t1 = ch.per_value(lambda v: lookup(v, at.column("actor"), codes), "actor1")
+    t2 = ch.per_value(lambda v: lookup(v, at.column("actor"), codes), "actor2")
 
     def is_type(t: Any, code: int) -> Any:
         return pc.fill_null(pc.equal(t, code), False)
@@ -243,26 +257,28 @@ def check_crowd_size(ch: Checker, schema: Schema) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    tags = pc.fill_null(ch.col("tags"), "")
-    # "; " before and ";" after every list make each tag start with "; " and end before ";".
-    framed = pc.binary_join_element_wise("; ", tags, ";", "")
-    count = pc.count_substring(framed, pattern="; " + CROWD_TAG)
-    empty_value = pc.match_substring_regex(framed, pattern=r"; crowd size=\s*;")
-    crowd = pc.is_in(ch.col("event_type"), value_set=pa.array(CROWD_TYPES))
+    def framed(tags: Any) -> Any:
+        # "; " before and ";" after every list make each tag start with "; " and end before ";".
+        return pc.binary_join_element_wise("; ", pc.fill_null(tags, ""), ";", "")
+
+    count = ch.per_value(lambda v: pc.count_substring(framed(v), pattern="; " + CROWD_TAG), "tags")
+    empty_value = ch.per_value(lambda v: pc.match_substring_regex(framed(v), pattern=r"; crowd size=\s*;"), "tags")
+    crowd = ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(CROWD_TYPES)), "event_type")
     ch.emit(pc.and_(crowd, pc.not_equal(count, 1)), "tags", "consistency.crowd-size",
             "a Protests or Riots event needs exactly one tag 'crowd size=<figure or wording from the report>' "
             "or 'crowd size=no report'")
     ch.emit(pc.and_(crowd, empty_value), "tags", "consistency.crowd-size",
             "the crowd-size tag is empty: give the report's figure or wording, or 'crowd size=no report'")
-    other = pc.and_(pc.invert(crowd), pc.is_in(ch.col("event_type"), value_set=pa.array(schema.vocabulary("event_type"))))
+    other = pc.and_(pc.invert(crowd), ch.per_value(
+        lambda v: pc.is_in(v, value_set=pa.array(schema.vocabulary("event_type"))), "event_type"))
     ch.emit(pc.and_(other, pc.greater(count, 0)), "tags", "consistency.crowd-size",
             "only Protests and Riots events carry a crowd-size tag")
 
 
 def check_duplicate_events(ch: Checker) -> None:
     """Warn about probable duplicates: same date, location, sub-event type and actors."""
-    dup = duplicate_rows([ch.col("event_date"), ch.col("location_id"), ch.col("sub_event_type"),
-                          ch.col("actor1"), ch.col("actor2")])
+    names = ("event_date", "location_id", "sub_event_type", "actor1", "actor2")
+    dup = duplicate_rows([ch.col(n) for n in names], [ch.codes(n) for n in names])
     if dup.any():
         ch.emit(dup, "event_id", "warn.duplicate-event",
                 "probable duplicate: same date, location, sub-event type and actors as another event")

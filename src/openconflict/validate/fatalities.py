@@ -17,10 +17,13 @@ import re
 from typing import Any
 
 from .emit import Checker
-from .kernels import INT32_MAX
+from .kernels import INT32_MAX, int_text
 
 #: A figure written as digits on its own: not part of a longer number ("120", "1.12") or a word ("12a").
-STATED = re.compile(r"(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])")
+#: The same matches as ``(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])``, written to start with a digit so that the
+#: regex engine skips to the next digit at C speed instead of trying the look-behind at every character
+#: (twice as fast on notes; the look-behind after the first digit looks at the character before it).
+STATED = re.compile(r"[0-9](?<![\w.,][0-9])[0-9]*(?![\w]|[.,][0-9])")
 FIGURES = ("fatalities", "fatalities_best", "fatalities_high")
 KNOWN = "fatalities_known"
 
@@ -30,7 +33,7 @@ def _numbers(ch: Checker, name: str) -> Any:
     import pyarrow.compute as pc
 
     arr = ch.col(name)
-    ok = pc.match_substring_regex(arr, r"^[0-9]{1,10}$")  # a count the field rules accept; else left to them
+    ok = int_text(arr, 10, signed=False)  # ^[0-9]{1,10}$: a count the field rules accept; else left to them
     nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
     return pc.if_else(pc.greater(nums, INT32_MAX), None, nums)
 
@@ -63,8 +66,9 @@ def check_fatalities(ch: Checker) -> None:
     rows = np.flatnonzero(np.asarray(differs.to_numpy(zero_copy_only=False)))
     if len(rows) == 0:
         return
-    notes = ch.col("notes").take(rows).to_pylist()
-    lows, bests, highs = (c.take(rows).to_pylist() for c in (low, best, high))
+    # filter, not take: take on a many-chunk column first concatenates every chunk (all the notes)
+    notes = pc.filter(ch.col("notes"), differs).to_pylist()
+    lows, bests, highs = (pc.filter(c, differs).to_pylist() for c in (low, best, high))
     missing: list[int] = []
     messages: list[str] = []
     for k, row in enumerate(rows):

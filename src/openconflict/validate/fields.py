@@ -9,6 +9,7 @@ properties of single cells.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from .emit import Checker
@@ -16,14 +17,15 @@ from .kernels import (
     CONTROL_RE,
     EARLIEST_YEAR,
     INT32_MAX,
-    INT_RE,
     NUM4_RE,
     NUM_RE,
     also_at,
     encode,
+    int_text,
     matches,
     nonempty,
     real_datetimes,
+    starts_with_any,
 )
 from .suggest import with_suggestions
 
@@ -55,7 +57,9 @@ def check_fields(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
             import pyarrow.compute as pc
 
             ascii_only = name not in NOT_ASCII_ONLY
-            ok = matches(arr, cons["pattern"], ascii_only=ascii_only)
+            # a unique column's values are all distinct: nothing to share between cells
+            ok = matches(arr, cons["pattern"], ascii_only=ascii_only) if cons.get("unique") else \
+                ch.per_value(partial(matches, pattern=cons["pattern"], ascii_only=ascii_only), name)
             ch.emit(pc.and_(present, pc.invert(ok)), name, PATTERN_RULES.get(name, "value.pattern"),
                     f"must match {cons['pattern']} (the whole value" + (", ASCII only)" if ascii_only else ")"))
         if cons.get("unique"):
@@ -67,7 +71,7 @@ def _check_type(ch: Checker, name: str, ftype: str, arr: Any, present: Any, cons
     import pyarrow.compute as pc
 
     if ftype == "integer":
-        ok = pc.match_substring_regex(arr, INT_RE)
+        ok = int_text(arr)  # INT_RE
         ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type", "expected a whole number")
         nums = pc.cast(pc.if_else(ok, arr, None), pa.int64())
         _check_range(ch, nums, name, cons)
@@ -121,7 +125,7 @@ def _check_enum(ch: Checker, name: str, arr: Any, present: Any, allowed: list[st
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    bad = pc.and_(present, pc.invert(pc.is_in(arr, value_set=pa.array(allowed, pa.string()))))
+    bad = pc.and_(present, pc.invert(ch.per_value(lambda v: pc.is_in(v, value_set=pa.array(allowed, pa.string())), name)))
     message = "not in the vocabulary"
     ch.emit(bad, name, "value.enum", message, messages=with_suggestions(message, arr, bad, allowed))
 
@@ -159,7 +163,7 @@ def check_list_format(ch: Checker, name: str) -> None:
     present = nonempty(arr)
     message = "separate list items with '; ' and no stray spaces"
     if 2 * (pc.sum(present).as_py() or 0) > len(arr):  # mostly filled (source ids): test in place, no copy
-        bad = pc.and_(present, pc.match_substring_regex(arr, LIST_RE))
+        bad = pc.and_(present, ch.per_value(lambda v: pc.match_substring_regex(v, LIST_RE), name))
         if pc.any(bad).as_py():
             ch.emit(bad, name, "value.list", message)
         return
@@ -191,15 +195,14 @@ def check_formulas(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    starts = pa.array(list(FORMULA_START), pa.string())
     for f in fields:
         cons = f.get("constraints", {})
         if f["type"] != "string" or "enum" in cons or "pattern" in cons or f["name"] not in ch.table.column_names:
             continue
         arr = ch.col(f["name"])
-        mask = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=starts)
-        if not pc.any(mask).as_py():
+        starts = starts_with_any(arr, "".join(FORMULA_START))
+        if not starts.any():
             continue
         # A plain negative number ("-3") is not a formula worth warning about.
-        mask = pc.and_(mask, pc.invert(pc.match_substring_regex(arr, r"^-?[0-9.]+$")))
+        mask = pc.and_(pa.array(starts), pc.invert(pc.match_substring_regex(arr, r"^-?[0-9.]+$")))
         ch.emit(mask, f["name"], "warn.formula", "a spreadsheet would run this cell as a formula")

@@ -36,6 +36,26 @@ def matches(arr: Any, pattern: str, ascii_only: bool = True) -> Any:
     return pc.and_(found, pc.string_is_ascii(arr)) if ascii_only else found
 
 
+def int_text(arr: Any, digits: int = 18, signed: bool = True) -> Any:
+    """Mask: the whole value is 1 to ``digits`` ASCII digits, after a '-' when ``signed``.
+
+    The same as matching ``\\A-?[0-9]{1,digits}\\z`` (or without ``-?``), from two plain kernels instead
+    of a regex on every cell (ten times faster on a million counts).
+    """
+    import pyarrow.compute as pc
+
+    short = pc.less_equal(pc.binary_length(arr), digits)
+    plain = pc.and_(pc.ascii_is_decimal(arr), short)
+    if not signed:
+        return plain
+    negative = pc.starts_with(arr, "-")
+    if not pc.any(negative).as_py():
+        return plain
+    rest = pc.utf8_slice_codeunits(arr, 1)
+    minus = pc.and_(pc.and_(negative, pc.ascii_is_decimal(rest)), pc.less_equal(pc.binary_length(arr), digits + 1))
+    return pc.or_(plain, minus)
+
+
 def nonempty(arr: Any) -> Any:
     import pyarrow.compute as pc
 
@@ -62,10 +82,10 @@ def on_distinct(func: Any, arr: Any) -> Any:
 
 def parse_dates(arr: Any) -> tuple[Any, Any]:
     """(dates as date32, null where invalid; mask of real calendar dates written YYYY-MM-DD)."""
-    return on_distinct(_parse_dates_all, arr)
+    return on_distinct(parse_dates_all, arr)
 
 
-def _parse_dates_all(arr: Any) -> tuple[Any, Any]:
+def parse_dates_all(arr: Any) -> tuple[Any, Any]:
     """Vectorised with numpy on the digits: exact about month lengths and leap years."""
     import numpy as np
     import pyarrow as pa
@@ -102,7 +122,7 @@ def _real_datetimes_all(arr: Any) -> Any:
 
     shaped = np.asarray(pc.fill_null(pc.match_substring_regex(arr, DATETIME_RE), False)
                         .to_numpy(zero_copy_only=False), dtype=bool)
-    _, day_ok = _parse_dates_all(pc.utf8_slice_codeunits(arr, 0, 10))
+    _, day_ok = parse_dates_all(pc.utf8_slice_codeunits(arr, 0, 10))
     safe = pc.if_else(pa.array(shaped), arr, "1970-01-01T00:00:00Z")
 
     def part(start: int, width: int = 2) -> Any:
@@ -113,30 +133,70 @@ def _real_datetimes_all(arr: Any) -> Any:
     return pa.array(ok)
 
 
-def encode(columns: list[Any]) -> Any:
-    """One int64 key per row combining the values of ``columns`` (equal rows, equal keys)."""
+def dictionary_codes(arr: Any) -> tuple[Any, Any]:
+    """(the distinct values of a column, as an Arrow array; each row's index into them, numpy int64)."""
     import numpy as np
     import pyarrow.compute as pc
 
+    enc = pc.dictionary_encode(pc.fill_null(arr, ""))
+    enc = enc.combine_chunks() if hasattr(enc, "combine_chunks") else enc
+    return enc.dictionary, np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def few_values(arr: Any, sample: int = 4096) -> bool:
+    """Whether a column looks like one of few distinct values (at most a quarter distinct in its first
+    ``sample`` cells): worth encoding once for many rules. Only speed depends on the guess, never a result."""
+    import pyarrow.compute as pc
+
+    head = arr.slice(0, sample)
+    return len(head) > 0 and pc.count_distinct(head).as_py() * 4 <= len(head)
+
+
+def per_value(func: Any, arr: Any, codes: tuple[Any, Any]) -> Any:
+    """``func`` (a cell-by-cell kernel) over a column of few distinct values, computed once per value.
+
+    ``codes`` is :func:`dictionary_codes` of ``arr``. A column with nulls, or with many distinct values,
+    gets ``func(arr)`` itself, so the result is always exactly what ``func`` gives on every cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values, idx = codes
+    if arr.null_count or len(values) * 4 > len(arr):
+        return func(arr)
+    return pc.take(func(values), pa.array(idx))
+
+
+def encode(columns: list[Any], codes: list[tuple[Any, Any]] | None = None) -> Any:
+    """One int64 key per row combining the values of ``columns`` (equal rows, equal keys); ``codes``:
+    their :func:`dictionary_codes` when already known."""
+    import numpy as np
+
     key = np.zeros(len(columns[0]), dtype=np.int64)
     radix = 1
-    for col in columns:
-        enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
-        size = max(len(enc.dictionary), 1)
+    for k, col in enumerate(columns):
+        values, indices = codes[k] if codes is not None else dictionary_codes(col)
+        size = max(len(values), 1)
         if radix * size >= 2**62:  # too many combinations for one int64: fold by re-encoding the key
             _, key = np.unique(key, return_inverse=True)
             radix = int(key.max()) + 1 if len(key) else 1
-        key = key * size + np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        key = key * size + indices
         radix *= size
     return key
 
 
-def duplicate_rows(columns: list[Any]) -> Any:
+def duplicate_rows(columns: list[Any], codes: list[tuple[Any, Any]] | None = None) -> Any:
     """Boolean numpy mask of rows whose values in all ``columns`` occur in another row too."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    _, inverse, counts = np.unique(encode(columns), return_inverse=True, return_counts=True)
-    return counts[inverse] > 1
+    key = encode(columns, codes)
+    if len(key) == 0:
+        return np.zeros(0, dtype=bool)
+    # a hash pass over the int64 keys, not np.unique's sort of a million of them
+    codes = np.asarray(pc.dictionary_encode(pa.array(key)).indices.to_numpy(), dtype=np.int64)
+    return np.bincount(codes)[codes] > 1
 
 
 def also_at(key: Any, where: Any, rows: Any, shown: int = 3) -> Any:
@@ -171,6 +231,37 @@ def also_at(key: Any, where: Any, rows: Any, shown: int = 3) -> Any:
     text = pc.binary_join_element_wise(text, suffix, "")
     # Positions in ``order`` of the rows in ascending row order: the result lines up with sorted rows.
     return np.sort(rows), pc.take(text, pa.array(np.argsort(order, kind="stable")))
+
+
+def starts_with_any(arr: Any, chars: str) -> Any:
+    """Mask (numpy bool): the cell's first character is one of the ASCII ``chars``.
+
+    Read from each cell's first byte through the offsets (an ASCII character is a whole UTF-8 code
+    unit, and no other character's bytes start with one), instead of slicing a million strings.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode("ascii"))] = True
+    parts = []
+    for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        if chunk.type != pa.string() or chunk.null_count:
+            first = pc.utf8_slice_codeunits(chunk, 0, 1)
+            parts.append(np.asarray(pc.fill_null(pc.is_in(first, value_set=pa.array(list(chars), pa.string())), False)
+                                    .to_numpy(zero_copy_only=False), dtype=bool))
+            continue
+        n = len(chunk)
+        _, offsets, data = chunk.buffers()
+        offs = np.frombuffer(offsets, dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+        starts = offs[:-1]
+        filled = offs[1:] > starts
+        first_bytes = np.zeros(n, dtype=np.uint8)
+        if data is not None and filled.any():
+            first_bytes[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+        parts.append(wanted[first_bytes] & filled)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def split_lists(arr: Any) -> tuple[Any, Any]:

@@ -7,39 +7,70 @@ calls :func:`validate` on paths; both must run the same rules in the same order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..curated import Curated, find_root, read_curated
 from ..problems import Report
 from ..schema import Schema, load_schema
 from .emit import Checker, checked, single
-from .events import check_events
+from .events import event_steps
 from .fields import check_controls, check_formulas
 from .history import check_history
 from .registries import CHECKS
 
+#: Threads for the rule groups: the machine's cores, at most this many (more only adds contention).
+WORKERS = 4
+
 
 def validate_curated(curated: Curated, schema: Schema, today: dt.date | None = None) -> Report:
-    """Run every rule over already-read curated tables."""
+    """Run every rule over already-read curated tables.
+
+    The rule groups only read the tables, so they run on a few threads (the Arrow kernels they are made
+    of release the GIL); each group collects its problems in a checker of its own, and these are put
+    back in the order the groups are listed, so the report is the same however the threads interleave.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     report = Report(files_checked=curated.files_read)
     report.add(checked(p) for p in curated.problems)
-    for name, ct in curated.tables.items():
-        ch = Checker(ct, today)
+    checkers = {name: Checker(ct, today) for name, ct in curated.tables.items()}
+    steps: list[tuple[str, Callable[[Checker], Any]]] = []
+    for name in curated.tables:
         fields = schema.curated[name]["fields"]
         if name == "events":
-            check_events(ch, schema, curated.tables)
-            report.add(check_history(curated, ch))
+            steps += [(name, step) for step in event_steps(schema, curated.tables)]
+            steps.append((name, lambda ch: ch.singles.extend(check_history(curated, ch))))
         else:
-            CHECKS[name](ch, schema)
-        check_controls(ch, fields)
-        check_formulas(ch, fields)
+            steps.append((name, partial(CHECKS[name], schema=schema)))
+        steps.append((name, partial(check_controls, fields=fields)))
+        steps.append((name, partial(check_formulas, fields=fields)))
+    forks = [checkers[name].fork() for name, _ in steps]
+    _run_all([partial(step, fork) for (_, step), fork in zip(steps, forks, strict=True)])
+    for (name, _), fork in zip(steps, forks, strict=True):
+        checkers[name].absorb(fork)
+    for name, ct in curated.tables.items():
+        ch = checkers[name]
         report.add(ch.singles)
         for batch in ch.batches:
             report.add_batch(batch)
         report.rows_checked[name] = ct.num_rows
     return report.finish()
+
+
+def _run_all(calls: list[Callable[[], Any]]) -> list[Any]:
+    """The results of ``calls``, in order, computed on up to ``WORKERS`` threads; the first error raised
+    by a call is raised here, as if they had run one after another."""
+    workers = min(WORKERS, os.cpu_count() or 1)
+    if workers <= 1:
+        return [call() for call in calls]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openconflict-validate") as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [f.result() for f in futures]
 
 
 def validate(paths: Iterable[str | Path] | None = None, *, schema: Schema | None = None,
