@@ -182,6 +182,10 @@ class RecordBuilder:
             "notes": row["notes"], "fatalities": self._int(row["fatalities"]), "tags": opt(row["tags"]),
             "timestamp": ts, "iso3": iso3, "location_id": row["location_id"], "source_ids": row["source_ids"],
             "source_urls": "; ".join(s.get("url", "") for s in srcs),
+            "admin1_pcode": opt(loc.get("admin1_pcode")), "admin2_pcode": opt(loc.get("admin2_pcode")),
+            "admin3_pcode": opt(loc.get("admin3_pcode")), "dataset": "OpenConflict",
+            "fatalities_best": self._int(row["fatalities_best"]), "fatalities_high": self._int(row["fatalities_high"]),
+            "fatalities_known": {"true": True, "false": False}.get(row["fatalities_known"], row["fatalities_known"]),
         }
 
 

@@ -79,6 +79,8 @@ def test_validate_benchmark(work: Path) -> None:
     assert any("CLI" in c for c in cases) and any("frictionless" in c for c in cases)
     assert any(c.startswith("jsonschema (pure Python)") for c in cases)
     assert any(c.startswith("jsonschema-rs") for c in cases)
+    peers = [t for t in result.timings if t.case.startswith("jsonschema")]
+    assert peers and all((t.note or "").startswith("0 invalid") for t in peers)  # clean records pass the peers
     floors = [t for t in result.timings if "parse floor" in t.case]
     assert len(floors) == 2 and all(t.rows > N for t in floors)  # events plus registries
     assert len(result.extra["ratios"]["frictionless / openconflict CLI, per run"]) == 2
