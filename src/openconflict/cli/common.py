@@ -83,8 +83,9 @@ def fast_allocator() -> None:
     """In a one-shot CLI process, let Arrow allocate with jemalloc instead of its default (mimalloc).
 
     Why: validating a million events allocates about a GB of Arrow buffers in a fresh process; with
-    jemalloc the same validation takes 0.5-0.8 s less and about 150 MB less memory (issue 12, measured
-    side by side). Only the process's own CLI run switches: a program calling us keeps its allocator.
+    jemalloc the same validation takes 0.5-0.8 s less and about 150 MB less memory, and a 1M first build
+    12.0 s instead of 13.3 s (issue 12, measured side by side). Only the process's own CLI run switches: a
+    program calling us keeps its allocator. The allocator never changes a file's bytes.
     """
     if not FAST_EXIT:
         return

@@ -141,6 +141,8 @@ def build(version: str | None, date: str | None, dry_run: bool, root: Path, rele
     require_extra("frictionless")
     from openconflict.release import build_release
 
+    fast_allocator()  # jemalloc: a 1M first build took 12.0 s against 13.3 s (medians of 3, alternated)
+
     implicit = version is None
     count = curated_events(root) if not quiet and is_terminal(sys.stderr) else 0  # only a person sees status
     status = count > BIG_BUILD
