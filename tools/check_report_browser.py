@@ -112,7 +112,7 @@ async def check(html: Path, screenshot: Path | None, chromium: str, width: int, 
                     url = m.group(1)
                     break
             if url is None:
-                return [f"chromium exited without a DevTools endpoint (exit {proc.wait(10)})"]
+                raise BrowserUnavailable(f"chromium exited without a DevTools endpoint (exit {proc.wait(10)})")
             # Keep reading Chromium's chatter so that a full pipe never blocks it.
             threading.Thread(target=proc.stderr.read, daemon=True).start()
             async with websockets.connect(url, max_size=None) as ws:
@@ -163,6 +163,14 @@ def latest_report(tmp: Path) -> Path:
     return render_report(releases / entry.version, tmp, releases / prev.version if prev else None)
 
 
+#: A browser that fails to start or to answer (a loaded machine) is tried again with a fresh profile.
+ATTEMPTS = 3
+
+
+class BrowserUnavailable(RuntimeError):
+    """Chromium did not start or answer: the page was not checked (exit 2, not a verdict on the page)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("report", nargs="?", type=Path, help="an index.html (default: render the latest release)")
@@ -178,8 +186,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="report-check-") as tmp:
         html = args.report or latest_report(Path(tmp))
-        problems = asyncio.run(check(html, None if args.no_screenshot else args.screenshot, args.chromium,
-                                     args.width, args.height or None))
+        problems = None
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                problems = asyncio.run(check(html, None if args.no_screenshot else args.screenshot, args.chromium,
+                                             args.width, args.height or None))
+                break
+            except Exception as exc:  # noqa: BLE001 - a browser that does not start or answer is no verdict
+                reason = f"{type(exc).__name__}: {exc}"
+                print(f"attempt {attempt} of {ATTEMPTS}: the browser did not complete the check ({reason})",
+                      file=sys.stderr)
+        if problems is None:
+            print(f"error: the browser check could not run on {html}; nothing was judged", file=sys.stderr)
+            return 2
     for p in problems:
         print(p)
     if problems:

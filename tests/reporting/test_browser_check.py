@@ -41,8 +41,20 @@ def test_a_broken_page_is_refused(tmp_path: Path) -> None:
                     '<img id="remote" src="https://example.invalid/x.png">'
                     '<script>console.error("boom")</script></body></html>', encoding="utf-8")
     proc = run(str(page), "--no-screenshot")
-    assert proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "console error: boom" in out
+    assert "console error: boom" in out, proc.stdout + proc.stderr
     assert "image did not load: broken" in out and "image did not load: remote" in out
     assert "network request: https://example.invalid/x.png" in out
+
+
+def test_a_browser_that_never_answers_is_no_verdict(tmp_path: Path) -> None:
+    """A 'browser' that exits at once (here /bin/false) is tried again, then reported as exit 2: the page
+    was not judged, and no traceback reaches the user."""
+    page = tmp_path / "ok.html"
+    page.write_text("<!DOCTYPE html><html><body>x</body></html>", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(TOOL), "--chromium", "/bin/false", str(page), "--no-screenshot"],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "could not run" in proc.stderr and proc.stderr.count("did not complete the check") == 3
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
