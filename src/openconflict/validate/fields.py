@@ -50,7 +50,7 @@ def check_fields(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
             import pyarrow.compute as pc
 
             ch.emit(pc.invert(present), name, "value.required", "a value is required here")
-        _check_type(ch, name, fdef["type"], arr, present, {**cons, **_boolean_words(fdef)})
+        _check_type(ch, fdef, arr, present)
         if "enum" in cons:
             _check_enum(ch, name, arr, present, cons["enum"])
         if "pattern" in cons:
@@ -66,10 +66,11 @@ def check_fields(ch: Checker, fields: Sequence[dict[str, Any]]) -> None:
             check_unique(ch, arr, name)
 
 
-def _check_type(ch: Checker, name: str, ftype: str, arr: Any, present: Any, cons: dict[str, Any]) -> None:
+def _check_type(ch: Checker, fdef: dict[str, Any], arr: Any, present: Any) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    name, ftype, cons = fdef["name"], fdef["type"], fdef.get("constraints", {})
     if ftype == "integer":
         ok = int_text(arr)  # INT_RE
         ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type", "expected a whole number")
@@ -92,24 +93,13 @@ def _check_type(ch: Checker, name: str, ftype: str, arr: Any, present: Any, cons
         ch.emit(pc.greater(dates, pa.scalar(ch.today, pa.date32())), name, "date.future",
                 "the date lies in the future")
     elif ftype == "boolean":
-        words = [*fdef_values(cons, "trueValues"), *fdef_values(cons, "falseValues")]
+        words = [str(w) for w in (*fdef.get("trueValues", ["true"]), *fdef.get("falseValues", ["false"]))]
         ok = pc.is_in(arr, value_set=pa.array(words, pa.string()))
         ch.emit(pc.and_(present, pc.invert(ok)), name, "value.type",
                 "expected " + " or ".join(repr(w) for w in words) + " (lower case, nothing else)")
     elif ftype == "datetime":
         ch.emit(pc.and_(present, pc.invert(real_datetimes(arr))), name, "value.datetime",
                 f"expected a UTC time written YYYY-MM-DDTHH:MM:SSZ, from {EARLIEST_YEAR} on")
-
-
-def _boolean_words(fdef: dict[str, Any]) -> dict[str, Any]:
-    """A boolean field's spellings (Table Schema ``trueValues``/``falseValues``; curated files use one each)."""
-    if fdef["type"] != "boolean":
-        return {}
-    return {"trueValues": fdef.get("trueValues", ["true"]), "falseValues": fdef.get("falseValues", ["false"])}
-
-
-def fdef_values(cons: dict[str, Any], key: str) -> list[str]:
-    return [str(v) for v in cons.get(key, [])]
 
 
 def _check_range(ch: Checker, nums: Any, name: str, cons: dict[str, Any]) -> None:
