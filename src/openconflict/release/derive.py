@@ -250,11 +250,9 @@ def cited_sources_only(registries: dict[str, pa.Table], events: pa.Table) -> dic
     or no event cite; a release's sources table, and every count of reports and publishers made from it,
     should describe the evidence of the events it contains and nothing else.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     cited = pc.unique(pc.list_flatten(pc.split_pattern(events.column("source_ids"), "; ")))
     sources = registries["sources"]
-    keep = pc.is_in(sources.column("source_id"), value_set=pa.array(cited.to_pylist(), pa.string()))
-    return {**registries, "sources": sources.filter(keep)}
+    return {**registries, "sources": sources.filter(pc.is_in(sources.column("source_id"), value_set=cited))}
 
