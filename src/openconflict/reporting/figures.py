@@ -8,7 +8,7 @@ and ties are broken by value, so that the same release always gives the same rep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from openconflict.errors import ReportError
 
 from .meta import ReleaseMeta, read_meta
-from .uncertainty import Uncertainty, read_uncertainty
+from .uncertainty import RANGE_COLUMNS, Uncertainty, read_uncertainty
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,8 +80,10 @@ class Figures:
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
 
 
-def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -> pa.Table:
-    """The named columns of a release table; vocabulary-like text columns as dictionaries (small, fast)."""
+def _read(path: Path, columns: list[str], dictionary: list[str] | None = None,
+          optional: Sequence[str] = ()) -> pa.Table:
+    """The named columns of a release table (and those of ``optional`` it has); vocabulary-like text columns
+    as dictionaries (small, fast)."""
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -91,7 +93,8 @@ def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -
         missing = [c for c in columns if c not in pf.schema_arrow.names]
         if missing:
             raise ReportError(f"cannot make the report: {path} has no column(s) {', '.join(missing)}")
-        table = pf.read(columns=columns, use_threads=True).unify_dictionaries()
+        present = [c for c in optional if c in pf.schema_arrow.names]
+        table = pf.read(columns=[*columns, *present], use_threads=True).unify_dictionaries()
     except ReportError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
@@ -229,12 +232,13 @@ def _precision(coded: Coded, column: str, meanings: dict[int, str]) -> list[tupl
     return [(code, meanings.get(code, "code not in the codebook"), counts.get(code, 0)) for code in keys]
 
 
-def _columns(table: pa.Table, columns: list[str], where: str) -> pa.Table:
-    """The named columns of a table the caller already holds, checked like :func:`_read` checks a file's."""
+def _columns(table: pa.Table, columns: list[str], where: str, optional: Sequence[str] = ()) -> pa.Table:
+    """The named columns (and those of ``optional`` it has) of a table the caller already holds, checked like
+    :func:`_read` checks a file's."""
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise ReportError(f"cannot make the report: the {where} table has no column(s) {', '.join(missing)}")
-    return _check_kinds(table.select(columns), where)
+    return _check_kinds(table.select([*columns, *(c for c in optional if c in table.column_names)]), where)
 
 
 def compute_figures(folder: Path, previous: Path | None = None,
@@ -250,8 +254,8 @@ def compute_figures(folder: Path, previous: Path | None = None,
         raise ReportError(f"cannot make the report: no release folder at {folder}")
     meta = read_meta(folder, previous)
     tables = tables or {}
-    events = (_columns(tables["events"], EVENT_COLUMNS, "events") if "events" in tables
-              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS))
+    events = (_columns(tables["events"], EVENT_COLUMNS, "events", RANGE_COLUMNS) if "events" in tables
+              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS, RANGE_COLUMNS))
     sources = (_columns(tables["sources"], SOURCE_COLUMNS, "sources") if "sources" in tables
                else _read(folder / "data" / "sources.parquet", SOURCE_COLUMNS, SOURCE_COLUMNS))
     types = list(meta.event_types or DEFAULT_EVENT_TYPES)
@@ -298,5 +302,5 @@ def compute_figures(folder: Path, previous: Path | None = None,
     rest = publishers[TOP_PUBLISHERS:]
     fig.publishers_not_shown = (len(rest), sum(n for _, n in rest))
     fig.reports_by_language = ranked(_tally(*codes(sources.column("language"))))
-    fig.uncertainty = read_uncertainty(folder, tables)
+    fig.uncertainty = read_uncertainty(folder, events, tables.get("agreement"))
     return fig

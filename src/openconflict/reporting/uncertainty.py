@@ -2,12 +2,12 @@
 
 Why apart from :mod:`figures`: both come from tables that only releases from 2.1.0 on carry (the
 ``fatalities_best``/``fatalities_high``/``fatalities_known`` columns and ``data/agreement``); older
-releases render without them, saying so, instead of failing. Numbers are read from the release folder only.
+releases render without them, saying so, instead of failing. The range columns come with the events table
+:mod:`figures` reads once; the agreement table from the release folder (or the build's copy in memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,6 @@ class FatalityRange:
     best: int
     high: int
     unknown: int  # events for which no report gave any death toll
-    wider: int  # events whose highest figure exceeds the lowest
 
 
 @dataclass(frozen=True)
@@ -46,30 +45,23 @@ class Uncertainty:
     has_agreement_table: bool = False
 
 
-def read_uncertainty(folder: Path, tables: Mapping[str, pa.Table] | None = None) -> Uncertainty:
-    """What ``folder``'s release says about fatality ranges and coder agreement (empty for older releases);
-    ``tables`` may hold its ``events`` and ``agreement`` tables in memory."""
+def read_uncertainty(folder: Path, events: pa.Table, agreement: pa.Table | None = None) -> Uncertainty:
+    """The fatality ranges of ``events`` (the report's events table, with the range columns where the release
+    has them) and ``folder``'s agreement table (``agreement`` when the caller holds it already)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     out = Uncertainty()
-    tables = tables or {}
-    events = folder / "data" / "events.parquet"
     try:
-        names = tables["events"].column_names if "events" in tables else pq.ParquetFile(events).schema_arrow.names
-        if all(c in names for c in RANGE_COLUMNS):
-            t = (tables["events"].select(["fatalities", *RANGE_COLUMNS]) if "events" in tables
-                 else pq.read_table(events, columns=["fatalities", *RANGE_COLUMNS]))
-            known = pc.fill_null(t.column("fatalities_known"), False)
-            out.ranges = FatalityRange(
-                best=int(pc.sum(t.column("fatalities_best")).as_py() or 0),
-                high=int(pc.sum(t.column("fatalities_high")).as_py() or 0),
-                unknown=int(pc.sum(pc.invert(known)).as_py() or 0),
-                wider=int(pc.sum(pc.greater(t.column("fatalities_high"), t.column("fatalities"))).as_py() or 0))
+        if all(c in events.column_names for c in RANGE_COLUMNS):
+            known = pc.fill_null(events.column("fatalities_known"), False)
+            out.ranges = FatalityRange(best=int(pc.sum(events.column("fatalities_best")).as_py() or 0),
+                                       high=int(pc.sum(events.column("fatalities_high")).as_py() or 0),
+                                       unknown=int(pc.sum(pc.invert(known)).as_py() or 0))
         path = folder / "data" / "agreement.parquet"
-        if "agreement" in tables or path.is_file():
+        if agreement is not None or path.is_file():
             out.has_agreement_table = True
-            table = tables["agreement"] if "agreement" in tables else pq.read_table(path)
+            table = agreement if agreement is not None else pq.read_table(path)
             out.agreement = [AgreementRow(r["sample"], r["measure"], r["agreements"], r["samples"], r["value"])
                              for r in table.to_pylist()]
     except (OSError, KeyError, TypeError, ValueError) as exc:
