@@ -6,14 +6,13 @@ must never be edited that way. Every row here says SYNTHETIC and every URL is on
 
 from __future__ import annotations
 
-import csv
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from curated_rows import with_fatality_range
+from curated_rows import with_fatality_range, write_csv
 from openconflict.ledger import STAMPS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,16 +55,6 @@ def event_row(n: int, date: str, *, kind: str = "clash", fatalities: int = 0, lo
         row.update(event_type="Violence against civilians", sub_event_type="Attack", actor1="Synthetic Rebels",
                    actor2="Civilians (Syria)", civilian_targeting="Civilian targeting")
     return row
-
-
-
-def write_csv(path: Path, header: list[str], rows: list[dict[str, str]] | list[tuple[str, ...]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r[h] for h in header] if isinstance(r, dict) else list(r))
 
 
 class Tree:

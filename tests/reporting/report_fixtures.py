@@ -8,15 +8,13 @@ deleted) exercises every section. Every row says SYNTHETIC and every URL is on e
 
 from __future__ import annotations
 
-import csv
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from curated_rows import with_fatality_range
+from curated_rows import with_fatality_range, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 RELEASES = REPO / "build" / "releases"
@@ -84,16 +82,6 @@ def synthetic_rows(n: int) -> list[dict[str, str]]:
         elif kind == "clash" and not low:  # a report said explicitly that nobody died
             rows[-1]["fatalities_known"] = "true"
     return rows
-
-
-
-def write_csv(path: Path, header: list[str], rows: list[Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r[h] for h in header] if isinstance(r, dict) else list(r))
 
 
 def write_tree(root: Path, rows: list[dict[str, str]], deletions: list[tuple[str, str, str]]) -> Path:
