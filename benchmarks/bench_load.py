@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,21 @@ YEAR = 2020
 #: Issue 9's target: the rebuilt loader (which also checks each file's inode and ctime) stays within 1.5x.
 BEFORE_ISSUE_9_MS = {100_000: 11.6, 1_000_000: 10.3}
 
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``env`` set in os.environ for the block (the loader reads its settings from there), then restored."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 def _ensure_ledger(releases: Path) -> None:
     """Until the rewritten release writer appends ledger entries itself (issue 9, release side): convert a
@@ -75,9 +92,7 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
 
     env = {"OPENCONFLICT_RELEASES": str(releases), "OPENCONFLICT_CACHE": str(work / "cache"),
            "OPENCONFLICT_OFFLINE": "1"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with _environment(env):
         import openconflict
 
         def ours(output: str = "pandas") -> Any:
@@ -106,12 +121,6 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
         med_v, runs_v, _ = measure(check, repeats)
         result.timings.append(Timing("ledger + locate + verify (warm: stat only)", med_v, runs_v, 0,
                                      note="the per-load cost of the trust and verification checks"))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
     import pandas as pd
 
@@ -136,16 +145,9 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
         med_pl, runs_pl, df_pl = measure(polars_scan, repeats, warmup=1)
         result.timings.append(Timing("polars.scan_parquet + filter", med_pl, runs_pl, df_pl.height))
     actor = f"Synthetic Rebel Front 1 ({iso3})"
-    os.environ.update(env)
-    try:
+    with _environment(env):
         shape_t = load_shapes.cold(parquet, VERSION, name, actor, env, cold_repeats)
         shape_t += load_shapes.warm(parquet, VERSION, name, actor, shape_repeats)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     result.timings += shape_t
     _shape_targets(result, shape_t)
     counts = {t.case: t.rows for t in result.timings
