@@ -30,7 +30,6 @@ YEAR = 2020
 BEFORE_ISSUE_9_MS = {100_000: 11.6, 1_000_000: 10.3}
 
 
-
 @contextmanager
 def _environment(env: dict[str, str]) -> Iterator[None]:
     """``env`` set in os.environ for the block (the loader reads its settings from there), then restored."""
@@ -44,6 +43,7 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
 
 def _ensure_ledger(releases: Path) -> None:
     """Until the rewritten release writer appends ledger entries itself (issue 9, release side): convert a
