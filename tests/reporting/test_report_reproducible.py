@@ -10,6 +10,7 @@ from pathlib import Path
 
 from report_fixtures import RELEASES
 
+from openconflict.ledger import read_ledger
 from openconflict.reporting import render_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,28 +106,11 @@ def test_the_builds_report_from_memory_equals_a_render_from_the_files(tmp_path: 
         tables = {n: pq.read_table(data / f"{n}.parquet") for n in ("events", "sources", "agreement")
                   if (data / f"{n}.parquet").is_file()}
         built = (folder / "report" / "index.html").read_bytes()
-        name = _previous(folder)
-        previous = folder.parent / name if name else None
+        ledger = read_ledger(folder.parent / "registry.json")
+        before = ledger.previous_of(folder.name)
+        previous = folder.parent / before.version if before else None
         from_files = render_report(folder, tmp_path / folder.name / "f", previous).read_bytes()
         from_memory = render_report(folder, tmp_path / folder.name / "m", previous, tables=tables).read_bytes()
         assert from_files == from_memory, folder
-        if folder.parent != RELEASES or folder.name == _latest():
+        if folder.parent != RELEASES or folder.name == ledger.latest.version:
             assert built == from_memory, folder
-
-
-def _latest() -> str:
-    import json
-
-    return json.loads((RELEASES / "registry.json").read_text(encoding="utf-8"))["releases"][-1]["version"]
-
-
-def _previous(folder: Path) -> str:
-    """The version published just before ``folder``'s, or "" for a first release."""
-    import json
-
-    from openconflict.versions import Version
-
-    ledger = json.loads((folder.parent / "registry.json").read_text(encoding="utf-8"))
-    mine = Version.parse(folder.name)
-    earlier = sorted(v for v in (Version.parse(e["version"]) for e in ledger["releases"]) if v < mine)
-    return str(earlier[-1]) if earlier else ""
