@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from pathlib import Path
+
+from openconflict.validate.fatalities import STATED
 
 NEW = ("fatalities_best", "fatalities_high", "fatalities_known")
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,8 @@ def read_ranges(paths: list[Path]) -> dict[str, dict[str, str]]:
 
 
 def stated(notes: str) -> set[int]:
-    return {int(m) for m in re.findall(r"(?<![\w.,])[0-9]+(?![\w]|[.,][0-9])", notes)}
+    """The figures a note states, read exactly as the validator's traceability rule reads them."""
+    return {int(m) for m in STATED.findall(notes)}
 
 
 def migrate_rows(rows: list[dict[str, str]], ranges: dict[str, dict[str, str]], where: str,
