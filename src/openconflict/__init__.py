@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_events": "openconflict.loader.api",
+    "load_events": "openconflict.loader.events",
     "load_table": "openconflict.loader.api",
     "changes": "openconflict.loader.api",
     "apply_changes": "openconflict.loader.api",

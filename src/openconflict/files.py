@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -88,6 +87,8 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, mode: int = FILE_MODE) -> None:
     """Replace ``path`` with ``data`` in one step: temp file beside it, fsync, chmod, rename, fsync folder."""
+    import tempfile  # here, not at import: it pulls in shutil, random, bz2 and lzma (3 ms of every load)
+
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

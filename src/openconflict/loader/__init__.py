@@ -13,10 +13,14 @@
 
 The loader imports only the leaves (errors, config, versions, files), the schema and the ledger, never the
 build side (and, for ``output="geopandas"`` only, the map exporter ``openconflict.export_geo``, which imports
-nothing of ours); pandas and pyarrow are imported inside functions.
+nothing of ours); pandas and pyarrow are imported inside functions. The other public functions come from
+:mod:`.api` on first use (PEP 562), so a script that only calls ``load_events`` does not import the
+download, compare and apply machinery: a fresh process's first load is mostly imports.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from openconflict.errors import (
     ArgumentError,
@@ -32,19 +36,8 @@ from openconflict.errors import (
     RegistryError,
     VersionNotFoundError,
 )
-from openconflict.loader.api import (
-    apply_changes,
-    changes,
-    download,
-    events_fields,
-    info,
-    load_events,
-    load_table,
-    update,
-    verify,
-    versions,
-)
 from openconflict.loader.columns import EVENT_COLUMNS, TABLES, VOCABULARY_COLUMNS
+from openconflict.loader.events import load_events
 from openconflict.loader.filters import ACTOR_ROLES, FILTERS
 from openconflict.loader.labels import actor_type_labels, inter_labels, interaction_labels
 from openconflict.loader.settings import using
@@ -82,3 +75,17 @@ __all__ = [
     "verify",
     "versions",
 ]
+
+#: Public functions of :mod:`.api`, imported on first access.
+_API = frozenset({"apply_changes", "changes", "download", "events_fields", "info", "load_table", "update", "verify",
+                  "versions"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'openconflict.loader' has no attribute {name!r}")
+    from openconflict.loader import api
+
+    value = getattr(api, name)
+    globals()[name] = value
+    return value

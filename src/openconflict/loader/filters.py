@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from openconflict.errors import ArgumentError, ArgumentTypeError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     import pyarrow.dataset as pads
 
 __all__ = ["ACTOR_ROLES", "FILTERS", "TEXT_FILTERS", "Filters", "parse_bound", "quote_ident"]
@@ -27,6 +28,7 @@ __all__ = ["ACTOR_ROLES", "FILTERS", "TEXT_FILTERS", "Filters", "parse_bound", "
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$", re.ASCII)
 _RE_META = set("\\.^$|?*+()[]{}")
 ASSOC_COLUMNS = ("assoc_actor_1", "assoc_actor_2")
+_INT64_MAX = 2**63 - 1  # min_fatalities above every count still matches nothing, without overflowing
 #: Text filters compared for equality with one column (case-insensitively, see :mod:`.resolve`).
 TEXT_FILTERS: tuple[str, ...] = ("iso3", "country", "region", "admin1", "admin2", "location", "event_type",
                                  "sub_event_type")
@@ -119,6 +121,13 @@ def assoc_pattern(values: Iterable[str]) -> str:
     return f"(?:^|; )(?:{alts})(?:; |$)"
 
 
+def _arrow_kind(kind: str) -> pa.DataType:
+    """The Arrow type of a filter value: what ``pa.scalar`` infers for text and ints, date32 for dates."""
+    import pyarrow as pa
+
+    return {"text": pa.string(), "int": pa.int64(), "date": pa.date32(), "bool": pa.bool_()}[kind]
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -186,42 +195,64 @@ class Filters:
     def arrow(self) -> pads.Expression | None:
         """A pyarrow dataset expression (row-group statistics pruning works on these), or None."""
         import pyarrow as pa
-        import pyarrow.compute as pc
         import pyarrow.dataset as ds
 
-        false = pa.scalar(False)
-        parts: list[pads.Expression] = []
+        return self._predicate(ds.field, lambda value, kind: pa.scalar(value, _arrow_kind(kind)))
+
+    def mask(self, table: pa.Table) -> pa.ChunkedArray | None:
+        """The same predicate as :meth:`arrow`, evaluated on the columns of ``table`` (None: no filter).
+
+        Why both: an expression needs ``pyarrow.dataset``, and importing that (or converting a Python value
+        with ``pa.scalar``) imports pandas, 0.15 s of a fresh process's load; the mask uses compute kernels
+        and :func:`.literals.literal` only. One builder makes both, so they cannot disagree.
+        """
+        from openconflict.loader.literals import literal
+
+        return self._predicate(table.column, lambda value, kind: literal(value, _arrow_kind(kind)))
+
+    def _predicate(self, field: Any, lit: Any) -> Any:
+        """The filters ANDed, with ``field(name)`` for a column and ``lit(value, kind)`` for a value.
+
+        Kleene ``or``/``and`` and ``invert`` are what the expression operators ``|``, ``&``, ``~`` call, so
+        an expression built here is the one the operators would build (and the statistics simplifier prunes
+        a chain of ``equal`` reliably, which it does not do for ``is_in``).
+        """
+        import pyarrow.compute as pc
+
+        def any_of(exprs: list[Any]) -> Any:
+            out = exprs[0]
+            for e in exprs[1:]:
+                out = pc.or_kleene(out, e)
+            return out
+
+        false = lit(False, "bool")
+        parts: list[Any] = []
         for col, values in self.equals.items():
-            # A chain of == (rather than is_in) is what the statistics simplifier prunes reliably.
-            expr = ds.field(col) == values[0]
-            for v in values[1:]:
-                expr = expr | (ds.field(col) == v)
-            parts.append(expr)
+            parts.append(any_of([pc.equal(field(col), lit(v, "text" if isinstance(v, str) else "int"))
+                                 for v in values]))
         if self.start:
-            parts.append(ds.field("event_date") >= pa.scalar(self.start, pa.date32()))
+            parts.append(pc.greater_equal(field("event_date"), lit(self.start, "date")))
         if self.end:
-            parts.append(ds.field("event_date") <= pa.scalar(self.end, pa.date32()))
+            parts.append(pc.less_equal(field("event_date"), lit(self.end, "date")))
         if self.actor:
-            expr = None
-            for col in ("actor1", "actor2"):
-                for v in self.actor:
-                    e = pc.coalesce(ds.field(col) == v, false)
-                    expr = e if expr is None else expr | e
+            terms = [pc.coalesce(pc.equal(field(col), lit(v, "text")), false)
+                     for col in ("actor1", "actor2") for v in self.actor]
             if self.actor_role == "any":
                 pattern = assoc_pattern(self.actor)
-                for col in ASSOC_COLUMNS:
-                    expr = expr | pc.coalesce(pc.match_substring_regex(ds.field(col), pattern=pattern), false)
-            parts.append(expr)
+                terms += [pc.coalesce(pc.match_substring_regex(field(col), pattern=pattern), false)
+                          for col in ASSOC_COLUMNS]
+            parts.append(any_of(terms))
         if self.min_fatalities is not None:
-            parts.append(pc.coalesce(ds.field("fatalities") >= self.min_fatalities, false))
+            parts.append(pc.coalesce(pc.greater_equal(field("fatalities"), lit(min(self.min_fatalities, _INT64_MAX), "int")),
+                                        false))
         if self.civilian_targeting is not None:
-            flagged = pc.coalesce(ds.field("civilian_targeting") != "", false)
-            parts.append(flagged if self.civilian_targeting else ~flagged)
+            flagged = pc.coalesce(pc.not_equal(field("civilian_targeting"), lit("", "text")), false)
+            parts.append(flagged if self.civilian_targeting else pc.invert(flagged))
         if not parts:
             return None
         out = parts[0]
         for p in parts[1:]:
-            out = out & p
+            out = pc.and_kleene(out, p)
         return out
 
     def sql(self) -> tuple[str, list[Any]]:

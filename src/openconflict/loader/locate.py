@@ -10,9 +10,7 @@ its ctime and forces a re-hash before the file is used again.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
-import tempfile
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -109,8 +107,6 @@ def _missing(release: Entry, rel: str, store: Cache, corrupt: bool) -> str:
 
 def locate(t: Trusted, release: Entry, rel: str, *, force: bool = False) -> Located:
     """A verified local path for file ``rel`` of ``release``, downloading it if needed and allowed."""
-    from openconflict.loader.fetch import Limits, fetch_file
-
     entry = release.file(rel)
     store = cache()
     if not force:
@@ -134,6 +130,9 @@ def locate(t: Trusted, release: Entry, rel: str, *, force: bool = False) -> Loca
             "an HTTP(S) base URL laid out like build/releases/ (<base>/registry.json, "
             "<base>/<version>/datapackage.json, <base>/<version>/data/...), e.g. "
             "export OPENCONFLICT_URL=https://example.org/openconflict/releases")
+    # Imported only now: http.client, ssl and email cost a verified local load about 10 ms for nothing.
+    from openconflict.loader.fetch import Limits, fetch_file
+
     limits = Limits(settings.timeout(), settings.deadline())
     with store.lock(release.version, settings.lock_wait()) as folder:
         store.remove_partials(folder)  # what a killed download of this version left behind
@@ -153,6 +152,9 @@ def locate(t: Trusted, release: Entry, rel: str, *, force: bool = False) -> Loca
 
 def copy_into_cache(t: Trusted, release: Entry, rel: str, src: Path) -> Path:
     """Copy a verified (bundled) file into the cache, so one complete version folder can be handed out."""
+    import shutil
+    import tempfile
+
     entry = release.file(rel)
     store = cache()
     with store.lock(release.version, settings.lock_wait()):

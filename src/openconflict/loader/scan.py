@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openconflict.files import hash_key
 from openconflict.loader.columns import arrow_type, events_types
 from openconflict.loader.filters import Filters
+from openconflict.loader.literals import literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -127,31 +128,85 @@ def file_columns(path: Path, file_format: FileFormat, types: dict[str, pa.DataTy
     return list(dataset(path, file_format, types).schema.names)
 
 
-def _scan_parquet(path: Path, columns: list[str] | None, filters: Filters | None, expr: Any) -> pa.Table:
+#: Above this many row groups left after the statistics, a filtered scan first reads only the filters' columns.
+TWO_PHASE_GROUPS = 8
+#: Rows read at a time in the second phase (see :func:`_read_matches`).
+BATCH_ROWS = 65_536
+
+
+def _scan_parquet(path: Path, columns: list[str] | None, filters: Filters | None) -> pa.Table:
+    """Row groups the statistics admit, then (when many are left) only those the filters' columns match.
+
+    Why two phases: a filter the statistics cannot prune (one actor, one event type over all countries)
+    leaves every row group; reading every column of every group to keep a few rows costs as much as the whole
+    release. Reading the filters' columns first (a few narrow columns), evaluating the predicate there and
+    reading the other columns only for the groups with a match reads one actor's events in about the time of
+    a country-year. The predicate is :meth:`Filters.mask` (compute kernels, no pandas import); rows come out
+    in file order either way, so the table equals a one-phase scan's.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     md, stats = parquet_index(path)
     pf = pq.ParquetFile(path, metadata=md, memory_map=True)
     groups = row_groups(stats, filters)
-    needed = None if columns is None else list(dict.fromkeys([*columns, *(filters.columns if filters else [])]))
-    if groups:
-        table = pf.read_row_groups(groups, columns=needed, use_threads=True)
-    else:
-        schema = pf.schema_arrow
-        table = schema.empty_table() if needed is None else schema.empty_table().select(needed)
-    if expr is not None:
-        table = table.filter(expr)
-    return table if columns is None else table.select(columns)
+    wanted = list(pf.schema_arrow.names) if columns is None else columns
+    keys = [] if filters is None else filters.columns
+    if not groups:
+        return pf.schema_arrow.empty_table().select(wanted)
+    if not keys:
+        return pf.read_row_groups(groups, columns=columns, use_threads=True)
+    assert filters is not None
+    if len(groups) > TWO_PHASE_GROUPS:
+        probe = pf.read_row_groups(groups, columns=keys, use_threads=True)
+        hit = pc.fill_null(filters.mask(probe), literal(False, pa.bool_())).combine_chunks()
+        offset, kept, masks = 0, [], []
+        for g in groups:
+            n = md.row_group(g).num_rows
+            part = hit.slice(offset, n)
+            offset += n
+            if part.true_count:
+                kept.append(g)
+                masks.append(part)
+        if not kept:
+            return pf.schema_arrow.empty_table().select(wanted)
+        return _read_matches(pf, kept, masks, list(dict.fromkeys([*wanted, *keys]))).select(wanted)
+    table = pf.read_row_groups(groups, columns=list(dict.fromkeys([*wanted, *keys])), use_threads=True)
+    return table.filter(filters.mask(table)).select(wanted)
+
+
+def _read_matches(pf: Any, groups: list[int], masks: list[pa.BooleanArray], columns: list[str]) -> pa.Table:
+    """The matching rows of ``groups`` (``masks[i]`` for ``groups[i]``), read and filtered a batch at a time.
+
+    Why batches: reading every column of every group before filtering allocates the whole release (about
+    0.7 GB at a million events) to keep a fifth of it, and in a fresh process those pages are new memory
+    the kernel must hand over one by one; filtering each ~64k-row batch as it is read reuses the same
+    memory and took one event type over all countries from 0.8-1.6 s to about 0.5 s.
+    """
+    import pyarrow as pa
+
+    md = pf.metadata
+    parts: list[pa.Table] = []
+    start = 0
+    while start < len(groups):
+        stop, rows = start, 0
+        while stop < len(groups) and (stop == start or rows < BATCH_ROWS):
+            rows += md.row_group(groups[stop]).num_rows
+            stop += 1
+        table = pf.read_row_groups(groups[start:stop], columns=columns, use_threads=True)
+        parts.append(table.filter(pa.chunked_array(masks[start:stop], pa.bool_())))
+        start = stop
+    return pa.concat_tables(parts)
 
 
 def scan(path: Path, file_format: FileFormat, types: dict[str, pa.DataType] | None, columns: list[str] | None,
          filters: Filters | None) -> pa.Table:
     """Read only the row groups and columns needed; the filter runs inside the scan."""
     types = events_types() if types is None else types
-    expr = filters.arrow() if filters else None
     if file_format == "parquet":
-        return conform(_scan_parquet(path, columns, filters, expr), types)
-    table = dataset(path, file_format, types).to_table(columns=columns, filter=expr)
+        return conform(_scan_parquet(path, columns, filters), types)
+    table = dataset(path, file_format, types).to_table(columns=columns, filter=filters.arrow() if filters else None)
     return conform(table, types)
 
 
