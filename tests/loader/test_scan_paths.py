@@ -104,7 +104,7 @@ def test_the_paths_are_really_taken(files: dict[str, Path], monkeypatch: pytest.
     assert probe[1] is not None and set(probe[1]) == {"actor1", "actor2", "assoc_actor_1", "assoc_actor_2"}
     assert len(probe[0]) == groups
     read = [g for call in rest for g in call[0]]
-    assert 0 < n and 0 < len(read) < groups  # only the groups with a match are read in full
+    assert n > 0 and 0 < len(read) < groups  # only the groups with a match are read in full
     assert len(rest) > 1 and all(len(call[0]) <= 4 for call in rest)  # 4-row groups, 16-row batches
 
 
