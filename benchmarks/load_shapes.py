@@ -87,7 +87,13 @@ import json, sys
 spec = json.loads(sys.argv[1])
 tool, q, path = spec["tool"], spec["query"], spec["path"]
 ''' + _HELPERS + r'''
-if tool.startswith("openconflict"):
+if tool == "openconflict scan (arrow)":
+    from pathlib import Path
+    from openconflict.loader.filters import Filters
+    from openconflict.loader.scan import scan
+    obj = scan(Path(path), "parquet", None, None, Filters(**q) if q else None)
+    rows = obj.num_rows
+elif tool.startswith("openconflict"):
     import openconflict
     kw = {k: v for k, v in q.items()}
     obj = openconflict.load_events(spec["version"], **kw, output=spec["output"])
@@ -126,7 +132,8 @@ def queries(name: str, actor: str) -> dict[str, dict[str, Any]]:
     return {
         "one country-year": {"country": name, "start": "2020-01-01", "end": "2020-12-31"},
         "one event type, all countries": {"event_type": "Protests"},
-        "one actor": {"actor": actor},
+        # actor_role="any": the peers' filter also looks inside the associated-actor lists.
+        "one actor": {"actor": actor, "actor_role": "any"},
         "whole release": {},
     }
 

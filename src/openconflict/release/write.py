@@ -22,16 +22,17 @@ if TYPE_CHECKING:
     from openconflict.release.plan import ReleasePlan
     from openconflict.schema import Schema
 
-__all__ = ["CSV_BATCH", "ROW_GROUP", "write_release_folder", "write_table", "write_tables"]
+__all__ = ["CSV_BATCH", "ROW_GROUP", "write_parquet", "write_release_folder", "write_table", "write_tables"]
 
 ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
 CSV_BATCH = 65_536
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path, row_group: int = ROW_GROUP) -> None:
+    """The one Parquet writer of releases (``row_group`` other than ROW_GROUP only for layout measurements)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP, write_statistics=True,
+    pq.write_table(table, path, compression="zstd", row_group_size=row_group, write_statistics=True,
                    use_dictionary=True, version="2.6")
 
 
@@ -55,7 +56,7 @@ def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2) ->
     jobs = sorted(((t.nbytes, name, t) for name, t in tables.items()), key=lambda j: -j[0])
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(write, table, folder / f"{name}.{ext}") for _, name, table in jobs
-                   for write, ext in ((_write_csv, "csv"), (_write_parquet, "parquet"))]
+                   for write, ext in ((_write_csv, "csv"), (write_parquet, "parquet"))]
         for future in futures:
             future.result()
 
