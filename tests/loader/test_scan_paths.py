@@ -158,7 +158,7 @@ import openconflict
 shapes = json.loads(sys.argv[1])
 rows = [openconflict.load_events(**kw, output="arrow").num_rows for kw in shapes]
 print(json.dumps({"rows": rows, "pandas": "pandas" in sys.modules, "dataset": "pyarrow.dataset" in sys.modules,
-                  "http": "http.client" in sys.modules}))
+                  "http": "http.client" in sys.modules, "compute": "pyarrow.compute" in sys.modules}))
 """
 
 
@@ -175,4 +175,17 @@ def test_a_fresh_arrow_load_imports_neither_pandas_nor_the_dataset_module(releas
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert all(n > 0 for n in out["rows"]), out
-    assert out == {"rows": out["rows"], "pandas": False, "dataset": False, "http": False}
+    assert out == {"rows": out["rows"], "pandas": False, "dataset": False, "http": False, "compute": False}
+
+
+def test_the_public_compute_module_gives_the_same_rows(files: dict[str, Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback of :mod:`.kernels` (a pyarrow without ``_compute.call_function``) filters alike."""
+    import pyarrow.compute
+
+    from openconflict.loader import kernels
+
+    monkeypatch.setattr(kernels, "_module", lambda: pyarrow.compute)
+    monkeypatch.setattr(scan_module, "TWO_PHASE_GROUPS", 0)
+    for kwargs in FILTERS:
+        check_same(files["small"], kwargs)

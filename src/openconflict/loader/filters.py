@@ -195,64 +195,70 @@ class Filters:
     def arrow(self) -> pads.Expression | None:
         """A pyarrow dataset expression (row-group statistics pruning works on these), or None."""
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.dataset as ds
 
-        return self._predicate(ds.field, lambda value, kind: pa.scalar(value, _arrow_kind(kind)))
+        def call(name: str, *args: Any, pattern: str | None = None) -> Any:
+            fn = getattr(pc, name)
+            return fn(*args) if pattern is None else fn(*args, pattern=pattern)
+
+        return self._predicate(ds.field, lambda value, kind: pa.scalar(value, _arrow_kind(kind)), call)
 
     def mask(self, table: pa.Table) -> pa.ChunkedArray | None:
         """The same predicate as :meth:`arrow`, evaluated on the columns of ``table`` (None: no filter).
 
         Why both: an expression needs ``pyarrow.dataset``, and importing that (or converting a Python value
         with ``pa.scalar``) imports pandas, 0.15 s of a fresh process's load; the mask uses compute kernels
-        and :func:`.literals.literal` only. One builder makes both, so they cannot disagree.
+        (:mod:`.kernels`) and :func:`.literals.literal` only. One builder makes both, so they cannot disagree.
         """
+        from openconflict.loader.kernels import call
         from openconflict.loader.literals import literal
 
-        return self._predicate(table.column, lambda value, kind: literal(value, _arrow_kind(kind)))
+        return self._predicate(table.column, lambda value, kind: literal(value, _arrow_kind(kind)), call)
 
-    def _predicate(self, field: Any, lit: Any) -> Any:
-        """The filters ANDed, with ``field(name)`` for a column and ``lit(value, kind)`` for a value.
+    def _predicate(self, field: Any, lit: Any, call: Any) -> Any:
+        """The filters ANDed: ``field(name)`` gives a column, ``lit(value, kind)`` a value and
+        ``call(kernel, *args, pattern=None)`` applies a compute kernel (to expressions or to arrays).
 
         Kleene ``or``/``and`` and ``invert`` are what the expression operators ``|``, ``&``, ``~`` call, so
         an expression built here is the one the operators would build (and the statistics simplifier prunes
         a chain of ``equal`` reliably, which it does not do for ``is_in``).
         """
-        import pyarrow.compute as pc
 
         def any_of(exprs: list[Any]) -> Any:
             out = exprs[0]
             for e in exprs[1:]:
-                out = pc.or_kleene(out, e)
+                out = call("or_kleene", out, e)
             return out
 
         false = lit(False, "bool")
         parts: list[Any] = []
         for col, values in self.equals.items():
-            parts.append(any_of([pc.equal(field(col), lit(v, "text" if isinstance(v, str) else "int"))
+            parts.append(any_of([call("equal", field(col), lit(v, "text" if isinstance(v, str) else "int"))
                                  for v in values]))
         if self.start:
-            parts.append(pc.greater_equal(field("event_date"), lit(self.start, "date")))
+            parts.append(call("greater_equal", field("event_date"), lit(self.start, "date")))
         if self.end:
-            parts.append(pc.less_equal(field("event_date"), lit(self.end, "date")))
+            parts.append(call("less_equal", field("event_date"), lit(self.end, "date")))
         if self.actor:
-            terms = [pc.coalesce(pc.equal(field(col), lit(v, "text")), false)
+            terms = [call("coalesce", call("equal", field(col), lit(v, "text")), false)
                      for col in ("actor1", "actor2") for v in self.actor]
             if self.actor_role == "any":
                 pattern = assoc_pattern(self.actor)
-                terms += [pc.coalesce(pc.match_substring_regex(field(col), pattern=pattern), false)
+                terms += [call("coalesce", call("match_substring_regex", field(col), pattern=pattern), false)
                           for col in ASSOC_COLUMNS]
             parts.append(any_of(terms))
         if self.min_fatalities is not None:
-            parts.append(pc.coalesce(pc.greater_equal(field("fatalities"), lit(min(self.min_fatalities, _INT64_MAX), "int")),
-                                        false))
+            at_least = lit(min(self.min_fatalities, _INT64_MAX), "int")
+            parts.append(call("coalesce", call("greater_equal", field("fatalities"), at_least), false))
         if self.civilian_targeting is not None:
-            flagged = pc.coalesce(pc.not_equal(field("civilian_targeting"), lit("", "text")), false)
-            parts.append(flagged if self.civilian_targeting else pc.invert(flagged))
+            flagged = call("coalesce", call("not_equal", field("civilian_targeting"), lit("", "text")), false)
+            parts.append(flagged if self.civilian_targeting else call("invert", flagged))
         if not parts:
             return None
         out = parts[0]
         for p in parts[1:]:
-            out = pc.and_kleene(out, p)
+            out = call("and_kleene", out, p)
         return out
 
     def sql(self) -> tuple[str, list[Any]]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openconflict.files import hash_key
 from openconflict.loader.columns import arrow_type, events_types
 from openconflict.loader.filters import Filters
+from openconflict.loader.kernels import call, filter_rows
 from openconflict.loader.literals import literal
 
 if TYPE_CHECKING:
@@ -145,7 +146,6 @@ def _scan_parquet(path: Path, columns: list[str] | None, filters: Filters | None
     in file order either way, so the table equals a one-phase scan's.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     md, stats = parquet_index(path)
@@ -160,7 +160,7 @@ def _scan_parquet(path: Path, columns: list[str] | None, filters: Filters | None
     assert filters is not None
     if len(groups) > TWO_PHASE_GROUPS:
         probe = pf.read_row_groups(groups, columns=keys, use_threads=True)
-        hit = pc.fill_null(filters.mask(probe), literal(False, pa.bool_())).combine_chunks()
+        hit = call("coalesce", filters.mask(probe), literal(False, pa.bool_())).combine_chunks()
         offset, kept, masks = 0, [], []
         for g in groups:
             n = md.row_group(g).num_rows
@@ -173,7 +173,7 @@ def _scan_parquet(path: Path, columns: list[str] | None, filters: Filters | None
             return pf.schema_arrow.empty_table().select(wanted)
         return _read_matches(pf, kept, masks, list(dict.fromkeys([*wanted, *keys]))).select(wanted)
     table = pf.read_row_groups(groups, columns=list(dict.fromkeys([*wanted, *keys])), use_threads=True)
-    return table.filter(filters.mask(table)).select(wanted)
+    return filter_rows(table, filters.mask(table)).select(wanted)
 
 
 def _read_matches(pf: Any, groups: list[int], masks: list[pa.BooleanArray], columns: list[str]) -> pa.Table:
@@ -195,7 +195,7 @@ def _read_matches(pf: Any, groups: list[int], masks: list[pa.BooleanArray], colu
             rows += md.row_group(groups[stop]).num_rows
             stop += 1
         table = pf.read_row_groups(groups[start:stop], columns=columns, use_threads=True)
-        parts.append(table.filter(pa.chunked_array(masks[start:stop], pa.bool_())))
+        parts.append(filter_rows(table, pa.chunked_array(masks[start:stop], pa.bool_())))
         start = stop
     return pa.concat_tables(parts)
 

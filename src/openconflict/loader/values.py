@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openconflict.loader.columns import events_types
+from openconflict.loader.kernels import call
 from openconflict.loader.scan import FileFormat, dataset, parquet_index
 
 __all__ = ["ASSOC_ACTORS", "PRIMARY_ACTORS", "Values"]
@@ -106,17 +107,16 @@ class Values:
 
     def _unique(self, column: str) -> set[Any]:
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         col = self._column(column)
         if pa.types.is_dictionary(col.type):
             col = col.unify_dictionaries() if isinstance(col, pa.ChunkedArray) else col
             out: set[Any] = set()
             for chunk in col.chunks:
-                used = pc.unique(chunk.indices).drop_null()
-                out.update(chunk.dictionary.take(used).to_pylist())
+                used = call("drop_null", call("unique", chunk.indices))
+                out.update(call("take", chunk.dictionary, used).to_pylist())
             return out
-        return set(pc.unique(col).drop_null().to_pylist())
+        return set(call("drop_null", call("unique", col)).to_pylist())
 
     def _read(self, column: str) -> list[Any]:
         if column == PRIMARY_ACTORS:
@@ -131,10 +131,8 @@ class Values:
         return sorted(found)
 
     def _read_coverage(self) -> tuple[dt.date, dt.date] | None:
-        import pyarrow.compute as pc
-
         col = self._column("event_date")
-        bounds = pc.min_max(col).as_py()
+        bounds = call("min_max", col).as_py()
         if bounds["min"] is None:
             return None
         return bounds["min"], bounds["max"]
