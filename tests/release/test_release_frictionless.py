@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from openconflict.errors import BuildError
-from openconflict.release.write import FRICTIONLESS_FULL_ROWS, check_with_frictionless
+from openconflict.release import frictionless_check
+from openconflict.release.frictionless_check import FRICTIONLESS_FULL_ROWS, DataCheck, check_with_frictionless
 
 REPO = Path(__file__).resolve().parents[2]
-LATEST = REPO / "build" / "releases" / "2.0.0"
+LATEST = REPO / "build" / "releases" / "2.1.0"  # has a report resource
 
 
 @pytest.fixture
@@ -44,3 +49,92 @@ def test_full_mode_also_checks_bytes_and_hash(copy: Path) -> None:
     events.write_bytes(bytes(data))
     with pytest.raises(BuildError, match="hash"):
         check_with_frictionless(copy, rows=FRICTIONLESS_FULL_ROWS)
+
+
+# ------------------------------------------------------------------ the second process (issue 12)
+
+def _descriptor(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("rows", [FRICTIONLESS_FULL_ROWS, FRICTIONLESS_FULL_ROWS + 1])
+def test_the_second_process_passes_a_published_release(copy: Path, rows: int) -> None:
+    desc = _descriptor(copy)
+    check = DataCheck(copy, desc, rows)
+    try:
+        check.finish(desc)
+    finally:
+        check.close()
+
+
+@pytest.mark.parametrize("rows", [FRICTIONLESS_FULL_ROWS, FRICTIONLESS_FULL_ROWS + 1])
+def test_the_second_process_refuses_what_frictionless_refuses(copy: Path, rows: int) -> None:
+    desc = _descriptor(copy)
+    events = copy / "data" / "events.csv"
+    lines = events.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace("Syria", "Syrja", 1)
+    events.write_text("\n".join(lines), encoding="utf-8")
+    check = DataCheck(copy, desc, rows)
+    with pytest.raises(BuildError, match="frictionless refuses the release"):
+        check.finish(desc)
+
+
+def test_the_report_is_checked_in_process_alongside(copy: Path) -> None:
+    desc = _descriptor(copy)
+    assert any(r["name"] == "report" for r in desc["resources"])
+    page = copy / "report" / "index.html"
+    data = bytearray(page.read_bytes())
+    data[100] = ord("x") if data[100] != ord("x") else ord("y")
+    page.write_bytes(bytes(data))
+    check = DataCheck(copy, desc, FRICTIONLESS_FULL_ROWS)
+    with pytest.raises(BuildError, match="hash"):
+        check.finish(desc)
+
+
+def test_data_resources_changed_after_the_start_are_refused(copy: Path) -> None:
+    desc = _descriptor(copy)
+    check = DataCheck(copy, desc, FRICTIONLESS_FULL_ROWS + 1)
+    changed = copy_descriptor(desc)
+    next(r for r in changed["resources"] if r["name"] == "events")["bytes"] += 1
+    with pytest.raises(BuildError, match="changed after their frictionless check started"):
+        check.finish(changed)
+    assert check._proc is None
+
+
+def copy_descriptor(desc: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(desc))
+
+
+def test_close_stops_a_running_child(copy: Path) -> None:
+    check = DataCheck(copy, _descriptor(copy), FRICTIONLESS_FULL_ROWS)
+    proc = check._proc
+    assert proc is not None
+    check.close()
+    assert proc.poll() is not None  # killed and reaped, no process left behind
+    check.close()  # idempotent
+
+
+def test_a_large_build_checks_in_a_second_process_and_writes_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same release built with the in-process check and with the second process: identical files."""
+    from openconflict.release import build_release, write
+
+    started: list[int] = []
+    real = frictionless_check.DataCheck
+
+    def spy(folder: Path, desc: dict[str, Any], rows: int) -> frictionless_check.DataCheck:
+        started.append(rows)
+        return real(folder, desc, rows)
+
+    monkeypatch.setattr(write, "DataCheck", spy)
+    out: dict[str, dict[str, str]] = {}
+    for limit in (10**9, 0):
+        monkeypatch.setattr(write, "SECOND_PROCESS_ROWS", limit)
+        releases = tmp_path / f"releases-{limit}"
+        build_release(REPO / "datasets", "9.0.0", date="2026-11-30", releases_dir=releases, dist_dir=None,
+                      today=dt.date(2026, 11, 30))
+        folder = releases / "9.0.0"
+        out[str(limit)] = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                           for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert len(started) == 1
+    assert out["0"] == out[str(10**9)]

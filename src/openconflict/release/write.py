@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from openconflict.files import DIR_MODE, FILE_MODE, sha256_file
 from openconflict.ledger import FileEntry, folder_files
 from openconflict.release.descriptor import descriptor, descriptor_bytes
+from openconflict.release.frictionless_check import SECOND_PROCESS_ROWS, DataCheck, check_with_frictionless
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -97,50 +98,14 @@ def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> Fi
     return FileEntry(rel, page.stat().st_size, sha256_file(page))
 
 
-#: Up to this many rows in its largest table, a release is validated by frictionless row by row in full;
-#: above it, frictionless checks the descriptor and the first rows of every resource (its schema, types
-#: and constraints), because its row validation (about 23,000 rows a second here) would make a
-#: million-event build take minutes. Sizes and sha256 of every file are checked by our own verify step
-#: (SHA256SUMS, descriptor, ledger) in every case.
-FRICTIONLESS_FULL_ROWS = 10_000
-
-
-def check_with_frictionless(folder: Path, rows: int) -> None:
-    """Refuse the release unless the frictionless validator finds its data package valid.
-
-    Frictionless is the reference implementation researchers' tools share: the descriptor, each CSV's
-    Table Schema, types, constraints, primary and foreign keys (and, in full mode, its size and hash) are
-    checked before anything is published. ``rows`` is the row count of the largest table. The Parquet
-    twins are left out here: frictionless reads Parquet through pandas one row at a time (minutes for a
-    large release), they hold the same table as the CSVs, and the committed releases' tests validate
-    the whole descriptor, Parquet included, with the frictionless command.
-    """
-    import json
-
-    from openconflict.errors import BuildError
-
-    try:
-        from frictionless import Package
-    except ImportError:
-        raise BuildError('the release step checks every release with frictionless; install the curator extra: '
-                         'pip install -e ".[curate]"') from None
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"] = [r for r in descriptor["resources"] if r.get("format") != "parquet"]
-    limit = None if rows <= FRICTIONLESS_FULL_ROWS else FRICTIONLESS_FULL_ROWS
-    report = Package(descriptor, basepath=str(folder)).validate(limit_rows=limit)
-    if not report.valid:
-        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
-        errors += [f"{e.type}: {e.message}" for e in report.errors][:10]
-        raise BuildError("frictionless refuses the release: " + "; ".join(errors))
-
-
 def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
                          previous: Path | None = None) -> dict[str, FileEntry]:
     """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256.
 
     ``previous`` is the folder of the release published before it (for the report's "what changed").
     The report is rendered from the finished tables and texts, then declared in the descriptor; the
-    descriptor is checked by frictionless before SHA256SUMS seals the folder.
+    descriptor is checked by frictionless (:mod:`.frictionless_check`; for a large release its data
+    resources in a second process while the report renders) before SHA256SUMS seals the folder.
     """
     data = folder / "data"
     data.mkdir()
@@ -148,15 +113,26 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     _seal(folder, data, *data.iterdir())
     csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
             for p in sorted(data.glob("*.csv"))}
-    (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs)))
+    first = descriptor(schema, plan, csvs)
+    (folder / "datapackage.json").write_bytes(descriptor_bytes(first))
     shutil.copyfile(schema.root / "codebook.md", folder / "codebook.md")
     (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
     (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
     _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
-    page = _render_report(folder, previous, plan)
-    (folder / "datapackage.json").write_bytes(descriptor_bytes(descriptor(schema, plan, csvs, report=page)))
-    _seal(folder / "datapackage.json")
-    check_with_frictionless(folder, max(t.num_rows for t in (plan.events, *plan.registries.values())))
+    rows = max(t.num_rows for t in (plan.events, *plan.registries.values()))
+    data_check = DataCheck(folder, first, rows) if rows > SECOND_PROCESS_ROWS else None
+    try:
+        page = _render_report(folder, previous, plan)
+        final = descriptor(schema, plan, csvs, report=page)
+        (folder / "datapackage.json").write_bytes(descriptor_bytes(final))
+        _seal(folder / "datapackage.json")
+        if data_check is None:
+            check_with_frictionless(folder, rows)
+        else:
+            data_check.finish(final)
+    finally:
+        if data_check is not None:
+            data_check.close()
     sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
             for p in sorted(folder.rglob("*")) if p.is_file()]
     (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
