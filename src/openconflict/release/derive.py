@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from openconflict.curated import Curated
-from openconflict.release.joins import combined_scale, joined_lookup, lookup, null_if_empty, to_int
+from openconflict.release.joins import IdLists, lookup, null_if_empty, to_int
 from openconflict.schema import Schema
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
     iso3 = pc.utf8_slice_codeunits(eid, 0, 3)
     codes = sorted(schema.countries)
     iso_arr = pa.array(codes, pa.string())
+    country_at = pc.index_in(iso3, value_set=iso_arr)  # found once, taken from for each country column
     c_num = pa.array([schema.countries[c].iso_numeric for c in codes], pa.int32())
     c_name = pa.array([schema.countries[c].name for c in codes], pa.string())
     c_region = pa.array([schema.countries[c].region for c in codes], pa.string())
@@ -85,19 +86,19 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
     lo, hi = pc.min_element_wise(inter1, inter2), pc.max_element_wise(inter1, inter2)
     interaction = pc.if_else(pc.equal(inter2, 0), pc.multiply(inter1, 10), pc.add(pc.multiply(lo, 10), hi))
 
-    loc_ids = locs.column("location_id")
+    loc_at = pc.index_in(ev.column("location_id"), value_set=locs.column("location_id"))
 
     def loc(col: str) -> Any:
-        return lookup(ev.column("location_id"), loc_ids, locs.column(col))
+        return pc.take(locs.column(col), loc_at)
 
     lat = pc.round(pc.cast(loc("latitude"), pa.float64()), 4)
     lon = pc.round(pc.cast(loc("longitude"), pa.float64()), 4)
 
-    src_ids = srcs.column("source_id")
     source_lists = ev.column("source_ids")
-    source = joined_lookup(source_lists, src_ids, srcs.column("publisher"), "; ", distinct=True)
-    scale = combined_scale(source_lists, src_ids, srcs.column("source_scale"), list(schema.source_scales))
-    urls = joined_lookup(source_lists, src_ids, srcs.column("url"), "; ", distinct=False)
+    cited = IdLists(source_lists, srcs.column("source_id"))
+    source = cited.joined(srcs.column("publisher"), "; ", distinct=True)
+    scale = cited.scale(srcs.column("source_scale"), list(schema.source_scales))
+    urls = cited.joined(srcs.column("url"), "; ", distinct=False)
 
     ts = pc.cast(pc.cast(pc.strptime(ev.column("updated"), format="%Y-%m-%dT%H:%M:%SZ", unit="s"),
                          pa.int64()), pa.int64())
@@ -117,9 +118,9 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
         "inter2": inter2,
         "interaction": pc.cast(interaction, pa.int32()),
         "civilian_targeting": null_if_empty(ev.column("civilian_targeting")),
-        "iso": lookup(iso3, iso_arr, c_num),
-        "region": lookup(iso3, iso_arr, c_region),
-        "country": lookup(iso3, iso_arr, c_name),
+        "iso": pc.take(c_num, country_at),
+        "region": pc.take(c_region, country_at),
+        "country": pc.take(c_name, country_at),
         "admin1": null_if_empty(loc("admin1")),
         "admin2": null_if_empty(loc("admin2")),
         "admin3": null_if_empty(loc("admin3")),
@@ -140,7 +141,7 @@ def derive_events(curated: Curated, schema: Schema) -> pa.Table:
         "admin1_pcode": null_if_empty(loc("admin1_pcode")),
         "admin2_pcode": null_if_empty(loc("admin2_pcode")),
         "admin3_pcode": null_if_empty(loc("admin3_pcode")),
-        "dataset": pa.array([DATASET] * len(eid), pa.string()),
+        "dataset": pa.repeat(pa.scalar(DATASET, pa.string()), len(eid)),
         "fatalities_best": to_int(ev.column("fatalities_best")),
         "fatalities_high": to_int(ev.column("fatalities_high")),
         "fatalities_known": pc.equal(ev.column("fatalities_known"), "true"),

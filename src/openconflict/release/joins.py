@@ -1,7 +1,8 @@
 """Vectorised lookups of curated columns in the registries: the joins the release tables are made of.
 
 Why apart from :mod:`openconflict.release.derive`: these are the few generic kernels (look a key up, turn a
-'; '-separated id list into joined values, combine source scales ACLED's way) that derive composes; each is
+'; '-separated id list into joined values, combine source scales ACLED's way: :class:`IdLists`) that
+derive composes; each is
 a handful of pyarrow/numpy calls with no per-row Python, so a million events join in well under a second.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["combined_scale", "joined_lookup", "lookup", "null_if_empty", "to_int"]
+__all__ = ["IdLists", "lookup", "null_if_empty", "to_int"]
 
 
 def null_if_empty(arr: Any) -> Any:
@@ -31,71 +32,87 @@ def to_int(arr: Any, type_: Any = None) -> Any:
     return pc.cast(null_if_empty(arr), type_ or pa.int32())
 
 
-def joined_lookup(lists: Any, keys: Any, values: Any, sep: str, distinct: bool) -> Any:
-    """For '; '-separated id lists, the matching values joined with ``sep`` (first-seen order).
+class IdLists:
+    """A column of '; '-separated id lists, split and matched against a registry's keys once.
 
-    Vectorised: the looked-up values are put back into the lists' own offsets, so no group-by is
-    needed; with ``distinct`` a repeated value within one row (two reports by one publisher) is
-    dropped with a numpy first-occurrence mask.
+    Why once: an event's sources give three released columns (publishers, scale, URLs); splitting the
+    lists and finding each id in the registry (``index_in`` over about 1.3M ids at 1M events) is most of the
+    cost of each, so it is done here once and shared (issue 12).
     """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    split = pc.split_pattern(lists, pattern="; ")
-    if isinstance(split, pa.ChunkedArray):
-        split = split.combine_chunks()
-    parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
-    flat = lookup(pc.list_flatten(split), keys, values)
-    if isinstance(flat, pa.ChunkedArray):
-        flat = flat.combine_chunks()
-    n = len(lists)
-    if distinct and len(flat):
-        codes = np.asarray(pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        pair = parents * (int(codes.max()) + 1) + codes
-        _, first = np.unique(pair, return_index=True)
-        keep = np.zeros(len(pair), dtype=bool)
-        keep[first] = True
-        flat = flat.filter(pa.array(keep))
-        parents = parents[keep]
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(parents, minlength=n), out=offsets[1:])
-    rebuilt = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
-    return pc.binary_join(rebuilt, sep)
+    def __init__(self, lists: Any, keys: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
+        split = pc.split_pattern(lists, pattern="; ")
+        if isinstance(split, pa.ChunkedArray):
+            split = split.combine_chunks()
+        self.n = len(lists)
+        self.parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
+        self.positions = pc.index_in(pc.list_flatten(split), value_set=keys)
 
-def combined_scale(lists: Any, keys: Any, scales: Any, order: list[str]) -> Any:
-    """ACLED's ``source_scale`` of each event: its sources' one scale, or the narrowest and widest joined by '-'.
+    def values(self, column: Any) -> Any:
+        """The registry's ``column`` for every id of every list, flattened (null for an unknown id)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    ``order`` is the canonical order of the scales (``schema/vocabularies/source_scales.csv``, narrow to
-    wide). A source whose own scale already joins several counts with each of them. Vectorised: each
-    event's scales become ranks, and numpy's ``minimum.at``/``maximum.at`` find the two ends per event.
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+        flat = pc.take(column, self.positions)
+        return flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat
 
-    split = pc.split_pattern(lists, pattern="; ")
-    if isinstance(split, pa.ChunkedArray):
-        split = split.combine_chunks()
-    parents = np.asarray(pc.list_parent_indices(split).to_numpy(), dtype=np.int64)
-    per_source = pc.split_pattern(lookup(pc.list_flatten(split), keys, scales), pattern="-")
-    if isinstance(per_source, pa.ChunkedArray):
-        per_source = per_source.combine_chunks()
-    parents = parents[np.asarray(pc.list_parent_indices(per_source).to_numpy(), dtype=np.int64)]
-    ranks = pc.index_in(pc.list_flatten(per_source), value_set=pa.array(order, pa.string()))
-    known = np.asarray(pc.is_valid(ranks).to_numpy(zero_copy_only=False), dtype=bool)
-    rank = np.asarray(pc.fill_null(ranks, 0).to_numpy(), dtype=np.int64)[known]
-    parents = parents[known]
-    n = len(lists)
-    lo = np.full(n, len(order), dtype=np.int64)
-    hi = np.full(n, -1, dtype=np.int64)
-    np.minimum.at(lo, parents, rank)
-    np.maximum.at(hi, parents, rank)
-    joined = np.array([[f"{a}-{b}" if i != j else a for j, b in enumerate(order)] for i, a in enumerate(order)],
-                      dtype=object)
-    has = hi >= 0
-    out = np.empty(n, dtype=object)
-    out[has] = joined[lo[has], hi[has]]
-    out[~has] = None
-    return pa.array(out, pa.string())
+    def joined(self, column: Any, sep: str, distinct: bool) -> Any:
+        """Each list's values of ``column`` joined with ``sep`` (first-seen order).
+
+        Vectorised: the looked-up values are put back into the lists' own offsets, so no group-by is
+        needed; with ``distinct`` a repeated value within one row (two reports by one publisher) is
+        dropped with a numpy first-occurrence mask.
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        flat, parents = self.values(column), self.parents
+        if distinct and len(flat):
+            codes = np.asarray(pc.dictionary_encode(flat).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+            pair = parents * (int(codes.max()) + 1) + codes
+            _, first = np.unique(pair, return_index=True)
+            keep = np.zeros(len(pair), dtype=bool)
+            keep[first] = True
+            flat = flat.filter(pa.array(keep))
+            parents = parents[keep]
+        offsets = np.zeros(self.n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(parents, minlength=self.n), out=offsets[1:])
+        rebuilt = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), flat)
+        return pc.binary_join(rebuilt, sep)
+
+    def scale(self, scales: Any, order: list[str]) -> Any:
+        """ACLED's ``source_scale`` of each list: its sources' one scale, or the narrowest and widest joined
+        by '-'.
+
+        ``order`` is the canonical order of the scales (``schema/vocabularies/source_scales.csv``, narrow to
+        wide). A source whose own scale already joins several counts with each of them. Vectorised: each
+        event's scales become ranks, and numpy's ``minimum.at``/``maximum.at`` find the two ends per event;
+        the labels are taken from the small table of every (narrowest, widest) pair.
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        per_source = pc.split_pattern(self.values(scales), pattern="-")
+        if isinstance(per_source, pa.ChunkedArray):
+            per_source = per_source.combine_chunks()
+        parents = self.parents[np.asarray(pc.list_parent_indices(per_source).to_numpy(), dtype=np.int64)]
+        ranks = pc.index_in(pc.list_flatten(per_source), value_set=pa.array(order, pa.string()))
+        known = np.asarray(pc.is_valid(ranks).to_numpy(zero_copy_only=False), dtype=bool)
+        rank = np.asarray(pc.fill_null(ranks, 0).to_numpy(), dtype=np.int64)[known]
+        parents = parents[known]
+        width = len(order)
+        lo = np.full(self.n, width, dtype=np.int64)
+        hi = np.full(self.n, -1, dtype=np.int64)
+        np.minimum.at(lo, parents, rank)
+        np.maximum.at(hi, parents, rank)
+        labels = pa.array([f"{a}-{b}" if i != j else a for i, a in enumerate(order) for j, b in enumerate(order)],
+                          pa.string())
+        has = hi >= 0
+        pair = np.where(has, lo * width + np.maximum(hi, 0), 0)
+        return labels.take(pa.array(pair, mask=~has))
