@@ -60,8 +60,9 @@ def _descriptor(folder: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("rows", [FRICTIONLESS_FULL_ROWS, FRICTIONLESS_FULL_ROWS + 1])
 def test_the_second_process_passes_a_published_release(copy: Path, rows: int) -> None:
     desc = _descriptor(copy)
-    check = DataCheck(copy, desc, rows)
+    check = DataCheck(copy, rows)
     try:
+        check.send(desc)
         check.finish(desc)
     finally:
         check.close()
@@ -74,9 +75,9 @@ def test_the_second_process_refuses_what_frictionless_refuses(copy: Path, rows: 
     lines = events.read_text(encoding="utf-8").split("\n")
     lines[1] = lines[1].replace("Syria", "Syrja", 1)
     events.write_text("\n".join(lines), encoding="utf-8")
-    check = DataCheck(copy, desc, rows)
+    check = DataCheck(copy, rows)
     with pytest.raises(BuildError, match="frictionless refuses the release"):
-        check.finish(desc)
+        check.finish(desc)  # sends first when nothing was sent
 
 
 def test_the_report_is_checked_in_process_alongside(copy: Path) -> None:
@@ -86,14 +87,16 @@ def test_the_report_is_checked_in_process_alongside(copy: Path) -> None:
     data = bytearray(page.read_bytes())
     data[100] = ord("x") if data[100] != ord("x") else ord("y")
     page.write_bytes(bytes(data))
-    check = DataCheck(copy, desc, FRICTIONLESS_FULL_ROWS)
+    check = DataCheck(copy, FRICTIONLESS_FULL_ROWS)
+    check.send(desc)
     with pytest.raises(BuildError, match="hash"):
         check.finish(desc)
 
 
 def test_data_resources_changed_after_the_start_are_refused(copy: Path) -> None:
     desc = _descriptor(copy)
-    check = DataCheck(copy, desc, FRICTIONLESS_FULL_ROWS + 1)
+    check = DataCheck(copy, FRICTIONLESS_FULL_ROWS + 1)
+    check.send(desc)
     changed = copy_descriptor(desc)
     next(r for r in changed["resources"] if r["name"] == "events")["bytes"] += 1
     with pytest.raises(BuildError, match="changed after their frictionless check started"):
@@ -105,13 +108,41 @@ def copy_descriptor(desc: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(desc))
 
 
-def test_close_stops_a_running_child(copy: Path) -> None:
-    check = DataCheck(copy, _descriptor(copy), FRICTIONLESS_FULL_ROWS)
+@pytest.mark.parametrize("sent", [False, True])
+def test_close_stops_a_running_child(copy: Path, sent: bool) -> None:
+    """Waiting for its descriptor, or checking: either way close() leaves no process behind."""
+    check = DataCheck(copy, FRICTIONLESS_FULL_ROWS)
+    if sent:
+        check.send(_descriptor(copy))
     proc = check._proc
     assert proc is not None
     check.close()
-    assert proc.poll() is not None  # killed and reaped, no process left behind
+    assert proc.poll() is not None  # killed and reaped
     check.close()  # idempotent
+
+
+def test_a_build_that_fails_after_the_child_started_leaves_no_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openconflict.release import build_release, write
+
+    children: list[frictionless_check.DataCheck] = []
+    real = frictionless_check.DataCheck
+
+    def spy(folder: Path, rows: int) -> frictionless_check.DataCheck:
+        children.append(real(folder, rows))
+        return children[-1]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise BuildError("the release report could not be rendered: injected")
+
+    monkeypatch.setattr(write, "DataCheck", spy)
+    monkeypatch.setattr(write, "SECOND_PROCESS_ROWS", 0)
+    monkeypatch.setattr(write, "_render_report", broken)
+    with pytest.raises(BuildError, match="injected"):
+        build_release(REPO / "datasets", "9.0.0", date="2026-11-30", releases_dir=tmp_path / "releases",
+                      dist_dir=None, today=dt.date(2026, 11, 30))
+    assert len(children) == 1 and children[0]._proc is None
+    assert not [p for p in (tmp_path / "releases").iterdir() if not p.name.startswith(".")]
 
 
 def test_a_large_build_checks_in_a_second_process_and_writes_the_same_bytes(
@@ -122,9 +153,9 @@ def test_a_large_build_checks_in_a_second_process_and_writes_the_same_bytes(
     started: list[int] = []
     real = frictionless_check.DataCheck
 
-    def spy(folder: Path, desc: dict[str, Any], rows: int) -> frictionless_check.DataCheck:
+    def spy(folder: Path, rows: int) -> frictionless_check.DataCheck:
         started.append(rows)
-        return real(folder, desc, rows)
+        return real(folder, rows)
 
     monkeypatch.setattr(write, "DataCheck", spy)
     out: dict[str, dict[str, str]] = {}

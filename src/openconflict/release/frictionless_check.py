@@ -6,16 +6,18 @@ before anything is published. The Parquet twins are left out: frictionless reads
 row at a time (minutes for a large release), they hold the same table as the CSVs, and the committed
 releases' tests validate the whole descriptor, Parquet included, with the frictionless command.
 
-Why a second process (issue 12): frictionless is pure Python and takes about 1.3 s on a 1M release, and so
-does the report, which is rendered between the tables and the final descriptor. Both hold the GIL, so a
-thread would not overlap them; a child process checks the data resources (the CSVs, declared identically
-before and after the report is added) on the other core while the report renders, and the report's own
-resource is checked in process once it exists. Small releases (the committed ones, the tests' builds) are
+Why a second process (issue 12): frictionless is pure Python and takes about 1.3 s on a 1M release, and the
+report, rendered between the tables and the final descriptor, about 1 s. Both hold the GIL, so a thread
+would not overlap them; a child process, started before the tables are written so that its imports are
+done by then, checks the data resources (the CSVs, declared identically before and after the report is
+added) on the other core while the report renders, and the report's own resource is checked in process
+once it exists. Small releases (the committed ones, the tests' builds) are
 checked in process in one call: for them a second interpreter would cost more than it saves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -73,32 +75,45 @@ def check_with_frictionless(folder: Path, rows: int) -> None:
 
 
 class DataCheck:
-    """Frictionless on a release's data resources in a child process, started before the report renders.
+    """Frictionless on a release's data resources in a child process.
 
-    ``finish(descriptor)`` takes the final descriptor: it checks that its data resources are exactly the
-    ones the child was given (else the child's verdict would be about something else), checks the rest
-    (the report) in process, waits for the child and refuses the release on any error of either.
-    ``close()`` stops a child that is still running (a build that fails elsewhere leaves no process behind).
+    The child is started before the tables are written (``DataCheck(folder, rows)``), so its interpreter
+    and imports are ready when the data are: ``send(descriptor)`` hands it the descriptor as soon as the CSVs
+    are written and hashed, and it checks them while the report renders. ``finish(descriptor)`` takes the
+    final descriptor: it checks that its data resources are exactly the ones the child was given (else the
+    child's verdict would be about something else), checks the rest (the report) in process, waits for the
+    child and refuses the release on any error of either. ``close()`` stops a child that is still running (a
+    build that fails elsewhere leaves no process behind).
     """
 
-    def __init__(self, folder: Path, descriptor: dict[str, Any], rows: int) -> None:
+    def __init__(self, folder: Path, rows: int) -> None:
         self.folder, self.rows = folder, rows
-        self.data = [r for r in checked(descriptor) if r.get("type") == "table"]
-        payload = json.dumps({"folder": str(folder), "descriptor": {**descriptor, "resources": self.data},
-                              "rows": rows})
-        self._proc: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, "-m", "openconflict.release.frictionless_check"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.data: list[dict[str, Any]] | None = None
         try:
-            assert self._proc.stdin is not None
-            self._proc.stdin.write(payload)  # the child reads it first thing, so this never waits long
-            self._proc.stdin.close()
-            self._proc.stdin = None  # sent in full: communicate() now only collects the answer
+            self._proc: subprocess.Popen[str] | None = subprocess.Popen(
+                [sys.executable, "-m", "openconflict.release.frictionless_check"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        except OSError as exc:
+            raise BuildError(f"could not start the frictionless check of the release's data: {exc}") from None
+
+    def send(self, descriptor: dict[str, Any]) -> None:
+        """Give the child the data resources of ``descriptor`` (their files are written): it starts checking."""
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and self.data is None
+        self.data = [r for r in checked(descriptor) if r.get("type") == "table"]
+        payload = json.dumps({"folder": str(self.folder), "descriptor": {**descriptor, "resources": self.data},
+                              "rows": self.rows})
+        try:
+            proc.stdin.write(payload)  # the child is blocked reading it, so this never waits long
+            proc.stdin.close()
         except OSError as exc:
             self.close()
             raise BuildError(f"could not start the frictionless check of the release's data: {exc}") from None
+        proc.stdin = None  # sent in full: communicate() now only collects the answer
 
     def finish(self, descriptor: dict[str, Any]) -> None:
+        if self.data is None:
+            self.send(descriptor)
         final = checked(descriptor)
         if [r for r in final if r.get("type") == "table"] != self.data:
             self.close()
@@ -109,7 +124,7 @@ class DataCheck:
         proc, self._proc = self._proc, None
         assert proc is not None
         out, err = proc.communicate()
-        if proc.returncode != 0:
+        if proc.returncode != 0:  # a crash (a kill by close() never gets here)
             raise BuildError(f"the frictionless check of the release's data failed to run (exit {proc.returncode}): "
                              f"{err.strip()[-800:] or 'no message'}")
         try:
@@ -120,8 +135,13 @@ class DataCheck:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+                proc.stdin = None
             proc.communicate()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,19 +45,26 @@ def _write_csv(table: pa.Table, path: Path) -> None:
                                                                   batch_size=CSV_BATCH))
 
 
-def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2) -> None:
+def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2,
+                 finish: Callable[[Path], object] | None = None) -> None:
     """Write the Parquet and CSV twins of every table on ``workers`` threads (both writers release the GIL).
 
     Why one pool for all tables: the events' two files take most of the time, and a thread that finishes
     its events file goes on with the registries instead of waiting for the other one; the largest tables
     go first. Each file is written by one thread from start to end, so its bytes do not depend on the
-    schedule.
+    schedule. ``finish(path)`` runs on the same thread right after a file is written (the release step
+    seals and hashes each file there, while the other thread is still writing).
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    def job(write: Callable[[pa.Table, Path], None], table: pa.Table, path: Path) -> None:
+        write(table, path)
+        if finish is not None:
+            finish(path)
+
     jobs = sorted(((t.nbytes, name, t) for name, t in tables.items()), key=lambda j: -j[0])
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(write, table, folder / f"{name}.{ext}") for _, name, table in jobs
+        futures = [pool.submit(job, write, table, folder / f"{name}.{ext}") for _, name, table in jobs
                    for write, ext in ((_write_csv, "csv"), (write_parquet, "parquet"))]
         for future in futures:
             future.result()
@@ -109,19 +117,29 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     """
     data = folder / "data"
     data.mkdir()
-    write_tables({"events": plan.events, **plan.registries, "changes": plan.diff.changes}, data)
-    _seal(folder, data, *data.iterdir())
-    csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
-            for p in sorted(data.glob("*.csv"))}
-    first = descriptor(schema, plan, csvs)
-    (folder / "datapackage.json").write_bytes(descriptor_bytes(first))
-    shutil.copyfile(schema.root / "codebook.md", folder / "codebook.md")
-    (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
-    (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
-    _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
+
+    def seal_and_hash(path: Path) -> None:
+        # Sealed then hashed on the writer's thread: the hash memo keeps the digest for SHA256SUMS, the
+        # descriptor and the verify step (a later chmod would change the ctime and force a second read).
+        _seal(path)
+        sha256_file(path)
+
     rows = max(t.num_rows for t in (plan.events, *plan.registries.values()))
-    data_check = DataCheck(folder, first, rows) if rows > SECOND_PROCESS_ROWS else None
+    data_check = DataCheck(folder, rows) if rows > SECOND_PROCESS_ROWS else None
     try:
+        write_tables({"events": plan.events, **plan.registries, "changes": plan.diff.changes}, data,
+                     finish=seal_and_hash)
+        _seal(folder, data)
+        csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
+                for p in sorted(data.glob("*.csv"))}
+        first = descriptor(schema, plan, csvs)
+        if data_check is not None:
+            data_check.send(first)
+        (folder / "datapackage.json").write_bytes(descriptor_bytes(first))
+        shutil.copyfile(schema.root / "codebook.md", folder / "codebook.md")
+        (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
+        (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
+        _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
         page = _render_report(folder, previous, plan)
         final = descriptor(schema, plan, csvs, report=page)
         (folder / "datapackage.json").write_bytes(descriptor_bytes(final))
