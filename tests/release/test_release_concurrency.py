@@ -93,7 +93,7 @@ def test_concurrent_builds_of_different_versions(tree: Tree, round_: int) -> Non
 
 
 KILL = """
-import os, signal, sys
+import os, signal, sys, threading
 from pathlib import Path
 from openconflict.release import build_release
 point = sys.argv[5]
@@ -105,6 +105,7 @@ if point:
         if hit:
             os.kill(os.getpid(), signal.SIGKILL)
     sys.setprofile(die)
+    threading.setprofile(die)  # also the build's worker threads (the release is flushed on one)
 build_release(Path(sys.argv[1]), sys.argv[2], date="2026-01-15", releases_dir=Path(sys.argv[3]),
               dist_dir=Path(sys.argv[4]))
 """

@@ -169,3 +169,22 @@ def test_a_large_build_checks_in_a_second_process_and_writes_the_same_bytes(
                            for p in sorted(folder.rglob("*")) if p.is_file()}
     assert len(started) == 1
     assert out["0"] == out[str(10**9)]
+
+
+def test_a_late_refusal_from_the_child_publishes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child's verdict arrives after the archive was written: a refusal still leaves no release, no
+    archive and an unchanged ledger. The child is a stand-in interpreter that refuses whatever it is sent."""
+    from openconflict.release import build_release, write
+
+    refuser = tmp_path / "refuser"
+    refuser.write_text('#!/bin/sh\ncat > /dev/null\nprintf \'["type-error: injected refusal"]\'\n', encoding="utf-8")
+    refuser.chmod(0o755)
+    monkeypatch.setattr(frictionless_check.sys, "executable", str(refuser))
+    monkeypatch.setattr(write, "SECOND_PROCESS_ROWS", 0)
+    releases, dist = tmp_path / "releases", tmp_path / "dist"
+    with pytest.raises(BuildError, match="frictionless refuses the release: type-error: injected refusal"):
+        build_release(REPO / "datasets", "9.0.0", date="2026-11-30", releases_dir=releases, dist_dir=dist,
+                      today=dt.date(2026, 11, 30))
+    left = sorted(p.name for p in releases.iterdir())
+    assert "9.0.0" not in left and not [n for n in left if n.startswith((".tmp-", ".pending"))], left
+    assert not (dist.exists() and list(dist.iterdir())), list(dist.iterdir())

@@ -89,6 +89,7 @@ class DataCheck:
     def __init__(self, folder: Path, rows: int) -> None:
         self.folder, self.rows = folder, rows
         self.data: list[dict[str, Any]] | None = None
+        self._local: list[str] = []
         try:
             self._proc: subprocess.Popen[str] | None = subprocess.Popen(
                 [sys.executable, "-m", "openconflict.release.frictionless_check"], stdin=subprocess.PIPE,
@@ -112,6 +113,13 @@ class DataCheck:
         proc.stdin = None  # sent in full: communicate() now only collects the answer
 
     def finish(self, descriptor: dict[str, Any]) -> None:
+        """:meth:`check_rest` then :meth:`wait`."""
+        self.check_rest(descriptor)
+        self.wait()
+
+    def check_rest(self, descriptor: dict[str, Any]) -> None:
+        """Check the final ``descriptor``'s other resources (the report) in process, having made sure its data
+        resources are the ones the child checks; their errors are kept for :meth:`wait`."""
         if self.data is None:
             self.send(descriptor)
         final = checked(descriptor)
@@ -120,9 +128,13 @@ class DataCheck:
             raise BuildError("internal: the descriptor's data resources changed after their frictionless check "
                              "started")
         rest = [r for r in final if r.get("type") != "table"]
-        local = frictionless_errors(self.folder, descriptor, rest, self.rows) if rest else []
+        self._local = frictionless_errors(self.folder, descriptor, rest, self.rows) if rest else []
+
+    def wait(self) -> None:
+        """The child's verdict with the in-process one: refuse the release on any error of either."""
         proc, self._proc = self._proc, None
-        assert proc is not None
+        if proc is None:
+            raise BuildError("internal: the frictionless check of the release's data is no longer running")
         out, err = proc.communicate()
         if proc.returncode != 0:  # a crash (a kill by close() never gets here)
             raise BuildError(f"the frictionless check of the release's data failed to run (exit {proc.returncode}): "
@@ -131,7 +143,7 @@ class DataCheck:
             remote = json.loads(out)
         except json.JSONDecodeError:
             raise BuildError(f"the frictionless check of the release's data gave no verdict: {out[-300:]!r}") from None
-        _refuse([*remote, *local])
+        _refuse([*remote, *self._local])
 
     def close(self) -> None:
         proc, self._proc = self._proc, None

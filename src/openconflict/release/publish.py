@@ -4,7 +4,9 @@ Why in this order (issue 9): under the one build lock, and only after every publ
 checked against the ledger (:func:`~openconflict.release.guard.build_lock`), the latest release is read,
 the release is planned, and every file is written into a temporary folder beside its final place. Every
 step that can fail happens before the rename: the folder is checked (SHA256SUMS, descriptor), the archive
-is written in full under a temporary name, the files are flushed, and the pending note is written. Then
+is written in full under a temporary name while the files are flushed, frictionless's verdict is awaited
+(for a large release it is reached in a second process meanwhile, see
+:mod:`openconflict.release.frictionless_check`), and the pending note is written. Then
 the folder is renamed into place (the commit point), the ledger entry is appended, the note is dropped,
 and the archive is renamed to its final name. A failure before the rename leaves no trace; a kill after
 it is finished by the next command (see :mod:`openconflict.release.guard`). An archive that could not be
@@ -18,6 +20,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,17 +133,18 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
              dry_run: bool) -> BuildResult:
     """Write, check, rename, record: see the module docstring for why in this order."""
     from openconflict.release.verify import verify_folder
-    from openconflict.release.write import write_release_folder
+    from openconflict.release.write import Verdict, write_release_folder
 
     version = plan.version
     final = releases_dir / version
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{version}-", dir=releases_dir))
     tmp_zip: Path | None = None
     renamed = False
+    verdict: Verdict | None = None
     try:
         try:
             previous = releases_dir / plan.previous if plan.previous else None
-            files = write_release_folder(tmp, schema, plan, previous)
+            files, verdict = write_release_folder(tmp, schema, plan, previous)
         except OSError as exc:
             raise BuildError(f"could not write release {version}: {exc}") from None
         entry = Entry(version, plan.date.isoformat(), plan.events.num_rows, files, ledger.head)
@@ -148,19 +152,28 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
         if problems:
             raise BuildError(f"the build produced an inconsistent release {version}: " + "; ".join(problems))
         if dry_run:
+            verdict.wait()
             return BuildResult(version, tmp, plan.events.num_rows, plan.diff, plan.previous, None,
                                unchanged=plan.unchanged)
-        if dist_dir is not None:
+        # The release's files are flushed to disk while the archive is written (fsync waits on the disk,
+        # the archive on the CPU); both are done before the rename below.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync") as flusher:
+            flushed = flusher.submit(fsync_tree, tmp)
+            if dist_dir is not None:
+                try:
+                    dist_dir.mkdir(parents=True, exist_ok=True)
+                    clean_dist(dist_dir)
+                    tmp_zip = temp_zip(dist_dir, version)
+                    write_zip(tmp, tmp_zip, version, plan.date)
+                except OSError as exc:
+                    raise BuildError(f"could not write the archive of {version} in {dist_dir}: {exc}; nothing "
+                                     "was published") from None
             try:
-                dist_dir.mkdir(parents=True, exist_ok=True)
-                clean_dist(dist_dir)
-                tmp_zip = temp_zip(dist_dir, version)
-                write_zip(tmp, tmp_zip, version, plan.date)
+                flushed.result()
             except OSError as exc:
-                raise BuildError(f"could not write the archive of {version} in {dist_dir}: {exc}; nothing was "
-                                 "published") from None
+                raise BuildError(f"could not flush release {version} to disk: {exc}; nothing was published") from None
+        verdict.wait()  # frictionless's verdict on a large release, reached meanwhile in a second process
         try:
-            fsync_tree(tmp)
             write_pending(releases_dir, entry)
             os.rename(tmp, final)  # the commit point: the release appears whole or not at all
         except OSError as exc:
@@ -178,6 +191,8 @@ def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Pa
         tmp_zip = None
         return BuildResult(version, final, plan.events.num_rows, plan.diff, plan.previous, zip_path, note=note)
     finally:
+        if verdict is not None:
+            verdict.close()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         if tmp_zip is not None:

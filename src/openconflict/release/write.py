@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from openconflict.release.plan import ReleasePlan
     from openconflict.schema import Schema
 
-__all__ = ["CSV_BATCH", "ROW_GROUP", "write_parquet", "write_release_folder", "write_table", "write_tables"]
+__all__ = ["CSV_BATCH", "ROW_GROUP", "Verdict", "write_parquet", "write_release_folder", "write_table",
+           "write_tables"]
 
 ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
 CSV_BATCH = 65_536
@@ -106,14 +107,38 @@ def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> Fi
     return FileEntry(rel, page.stat().st_size, sha256_file(page))
 
 
+class Verdict:
+    """Frictionless's verdict on a written release folder, possibly still being reached in a child process.
+
+    ``wait()`` raises :class:`~openconflict.errors.BuildError` if frictionless refuses the release;
+    ``close()`` stops a check still running. Nothing may be published before ``wait()`` returned.
+    """
+
+    def __init__(self, check: DataCheck | None = None) -> None:
+        self._check = check
+
+    def wait(self) -> None:
+        if self._check is not None:
+            self._check.wait()
+            self._check = None
+
+    def close(self) -> None:
+        if self._check is not None:
+            self._check.close()
+            self._check = None
+
+
 def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
-                         previous: Path | None = None) -> dict[str, FileEntry]:
-    """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256.
+                         previous: Path | None = None) -> tuple[dict[str, FileEntry], Verdict]:
+    """Write every file of ``plan`` into the empty ``folder``; return each file's size and sha256, and the
+    frictionless verdict to wait for before publishing.
 
     ``previous`` is the folder of the release published before it (for the report's "what changed").
     The report is rendered from the finished tables and texts, then declared in the descriptor; the
-    descriptor is checked by frictionless (:mod:`.frictionless_check`; for a large release its data
-    resources in a second process while the report renders) before SHA256SUMS seals the folder.
+    descriptor is checked by frictionless (:mod:`.frictionless_check`): a small release in process before
+    SHA256SUMS seals the folder; a large one's data resources in a second process, started before the tables
+    are written and checking while the report renders, whose verdict the caller waits for (the report's own
+    resource is checked here). On any error the check is stopped and nothing is left running.
     """
     data = folder / "data"
     data.mkdir()
@@ -126,6 +151,7 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
 
     rows = max(t.num_rows for t in (plan.events, *plan.registries.values()))
     data_check = DataCheck(folder, rows) if rows > SECOND_PROCESS_ROWS else None
+    verdict = Verdict(data_check)
     try:
         write_tables({"events": plan.events, **plan.registries, "changes": plan.diff.changes}, data,
                      finish=seal_and_hash)
@@ -147,12 +173,12 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
         if data_check is None:
             check_with_frictionless(folder, rows)
         else:
-            data_check.finish(final)
-    finally:
-        if data_check is not None:
-            data_check.close()
-    sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
-            for p in sorted(folder.rglob("*")) if p.is_file()]
-    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
-    _seal(folder / "SHA256SUMS")
-    return folder_files(folder)
+            data_check.check_rest(final)
+        sums = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
+                for p in sorted(folder.rglob("*")) if p.is_file()]
+        (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+        _seal(folder / "SHA256SUMS")
+        return folder_files(folder), verdict
+    except BaseException:
+        verdict.close()
+        raise
