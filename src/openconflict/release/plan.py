@@ -21,6 +21,7 @@ The rules, in the order they are checked:
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -181,8 +182,6 @@ def _validated_events(curated: Curated, schema: Schema, today: dt.date) -> pa.Ta
     following it (issue 12). Validation's verdict comes first: on invalid tables whatever the derivation
     made, or raised, is dropped, and the curator sees the validation errors only.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from openconflict.release.derive import derive_events
     from openconflict.validate import validate_curated
 
@@ -225,11 +224,16 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     if version is None and not allow_unchanged:
         raise BuildError("a release needs a version (X.Y.Z); only a dry run may leave the choice to the build")
     events = _validated_events(curated, schema, today)
-    release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
-    if version is not None:
-        release_dates[version] = date
-    registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
-    diff = diff_events(latest.events if latest else None, events)
+    # The aggregates depend on the events only: counted on a thread while the registries and the diff are
+    # made (numpy and Arrow release the GIL), collected where the plan needs them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregates") as pool:
+        aggregates = pool.submit(aggregate_tables, events, schema.vocabulary("event_type"))
+        release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
+        if version is not None:
+            release_dates[version] = date
+        registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
+        diff = diff_events(latest.events if latest else None, events)
+        counts = aggregates.result()
     if latest is not None:
         if latest.fields is not None:
             diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
@@ -239,7 +243,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
         release_dates[version] = date
         registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
     parsed = check_version(version, ledger)
-    registries.update(aggregate_tables(events, schema.vocabulary("event_type")))
+    registries.update(counts)
     registries["agreement"] = (agreement if agreement is not None
                                else release_arrow_schema(schema, "agreement").empty_table())
     check_tombstones(events, registries["deletions"], diff, latest)
