@@ -172,8 +172,17 @@ def _strings(values: Any) -> pa.Array:
     return pa.array(values, pa.string())
 
 
+#: Above this many bytes of input text, :func:`_join` works in 64-bit offsets (a 10M tree's notes pass 2 GB,
+#: the most a ``string`` array holds); below it the arrays stay ``string``, so smaller trees keep their bytes.
+_LARGE_TEXT = 1 << 30
+
+
 def _join(*parts: Any) -> Any:
     """Element-wise concatenation of string arrays and scalars (scalars broadcast)."""
+    if sum(p.nbytes for p in parts if isinstance(p, pa.Array | pa.ChunkedArray)) > _LARGE_TEXT:
+        big = pa.large_string()
+        parts = tuple(p.cast(big) if isinstance(p, pa.Array | pa.ChunkedArray) else pa.scalar(p, big) for p in parts)
+        return pc.binary_join_element_wise(*parts, pa.scalar("", big))
     return pc.binary_join_element_wise(*parts, "")
 
 

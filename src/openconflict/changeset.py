@@ -52,10 +52,33 @@ def _labelled(ids: Any, change: str, field: Any = None, old: Any = None, new: An
                      "new_value": new if new is not None else pa.nulls(n, pa.string())}, schema=changes_schema())
 
 
+#: A chunked text column larger than this is taken from in 64-bit offsets (see :func:`_take`).
+LARGE_TEXT = 1 << 30
+
+
+def _take(column: Any, indices: Any) -> Any:
+    """``column.take(indices)`` that also works on a text column of more than 2 GB.
+
+    Arrow concatenates a chunked text column before taking from it, and a ``string`` array holds at most
+    2 GB: the notes of a 10M-event release do not fit (a later build failed with "offset overflow"). Such
+    a column is taken from as ``large_string`` (chunk by chunk, no concatenation of the original); the
+    values are the same, and :func:`_as_text` turns the (small) result back into ``string``.
+    """
+    import pyarrow as pa
+
+    typ = column.type
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1 and column.nbytes > LARGE_TEXT:
+        if pa.types.is_string(typ):
+            column = column.cast(pa.large_string())
+        elif pa.types.is_binary(typ):
+            column = column.cast(pa.large_binary())
+    return column.take(indices)
+
+
 def _aligned(column: Any, positions: Any, identity: bool) -> Any:
     """``column`` at ``positions`` (rows of the events both releases hold), without a copy when they are
     the column's first rows in order (the usual case: a new release appends to the old order)."""
-    return column.slice(0, len(positions)) if identity else column.take(positions)
+    return column.slice(0, len(positions)) if identity else _take(column, positions)
 
 
 def _is_prefix(positions: Any) -> bool:
@@ -99,6 +122,8 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
     for col in common:
         a = _aligned(new.column(col), new_pos, same_new)
         b = _aligned(old.column(col), old_pos, same_old)
+        if a.type != b.type:  # one side taken as large_string above: compare in the wider type
+            a, b = (x.cast(pa.large_string()) if pa.types.is_string(x.type) else x for x in (a, b))
         differs = pc.fill_null(pc.not_equal(a, b), False)
         differs = pc.or_(differs, pc.xor(pc.is_null(a), pc.is_null(b)))
         idx = pc.indices_nonzero(differs)
@@ -108,7 +133,7 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
         ids = pc.take(common_ids, idx)
         by_id = pc.sort_indices(ids)  # the changed cells of one column, in id order
         idx, ids = pc.take(idx, by_id), pc.take(ids, by_id)
-        pieces.append(_labelled(ids, "modified", col, _as_text(pc.take(b, idx)), _as_text(pc.take(a, idx))))
+        pieces.append(_labelled(ids, "modified", col, _as_text(_take(b, idx)), _as_text(_take(a, idx))))
     pieces.append(_labelled(added_ids, "added"))
     pieces.append(_labelled(deleted_ids, "deleted"))
     table = pa.concat_tables(pieces)

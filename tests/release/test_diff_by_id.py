@@ -87,3 +87,25 @@ def test_first_release_lists_every_event_as_added() -> None:
     new = events(["SYR2", "SYR1"], [0, 0], ["a", "b"])
     d = diff_events(None, new)
     assert d.added == 2 and d.changes.column("change").to_pylist() == ["added", "added"]
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_text_columns_past_two_gigabytes_are_taken_in_wide_offsets(shuffled: bool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 10M release's notes pass the 2 GB a ``string`` array holds (a later build failed there: issue 12).
+    With the threshold lowered to nothing, every chunked text column goes the large_string way: the changes
+    must be exactly the join's. Chunked columns, as releases read from Parquet are."""
+    from openconflict import changeset
+
+    monkeypatch.setattr(changeset, "LARGE_TEXT", 0)
+    ids = [f"SYR{k}" for k in range(1, 300)]
+    notes = [f"note {k}" if k % 7 else None for k in range(len(ids))]
+    old = events(ids, list(range(len(ids))), notes)
+    new_ids = list(reversed(ids)) if shuffled else ids
+    new_notes = [n if k % 5 else f"revised {k}" for k, n in enumerate(reversed(notes) if shuffled else notes)]
+    new = events(new_ids, list(reversed(range(len(ids)))) if shuffled else list(range(len(ids))), new_notes)
+
+    def chunked(t: pa.Table) -> pa.Table:
+        return pa.concat_tables([t.slice(0, 100), t.slice(100, 100), t.slice(200)])
+
+    check(chunked(old), chunked(new))
