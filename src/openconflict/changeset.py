@@ -102,6 +102,7 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
     when both releases keep the same order, else a ``take``) and compared on its own, so only one column of
     each release is copied at a time and only the changed cells are kept.
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -111,9 +112,12 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
     where_old = pc.index_in(new_ids, value_set=old_ids)  # per new row: its row in old, null when added
     in_old = pc.is_valid(where_old)
     added_ids = pc.filter(new_ids, pc.invert(in_old))
-    deleted_ids = pc.filter(old_ids, pc.invert(pc.is_in(old_ids, value_set=new_ids)))
     new_pos = pc.indices_nonzero(in_old)
     old_pos = pc.cast(pc.filter(where_old, in_old), pa.uint64())
+    # Deleted: the old rows no new row points at (marked from the lookup above, not a second hash of the ids).
+    kept = np.zeros(len(old_ids), dtype=bool)
+    kept[old_pos.to_numpy(zero_copy_only=False)] = True
+    deleted_ids = pc.filter(old_ids, pa.array(~kept))
     same_new, same_old = _is_prefix(new_pos), _is_prefix(old_pos)
     common_ids = _aligned(new_ids, new_pos, same_new)
     common = [c for c in new.column_names if c in old.column_names and c not in IGNORED_IN_DIFF and c != KEY]
@@ -124,6 +128,8 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
         b = _aligned(old.column(col), old_pos, same_old)
         if a.type != b.type:  # one side taken as large_string above: compare in the wider type
             a, b = (x.cast(pa.large_string()) if pa.types.is_string(x.type) else x for x in (a, b))
+        if a.equals(b):  # same values and nulls: no cell differs (most columns of a later release)
+            continue
         differs = pc.fill_null(pc.not_equal(a, b), False)
         differs = pc.or_(differs, pc.xor(pc.is_null(a), pc.is_null(b)))
         idx = pc.indices_nonzero(differs)
