@@ -87,3 +87,24 @@ def test_a_changelog_that_is_not_utf8_is_refused_clearly(tree: Tree) -> None:
     (tree.repo / "CHANGELOG.md").write_text("## [0.1.0]\n\nFirst SYNTHETIC release.\n", encoding="utf-8")
     build(tree, "0.1.0")
     assert "First SYNTHETIC release." in (tree.releases / "0.1.0" / "CHANGELOG.md").read_text()
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_validation_decides_when_the_derivation_runs_beside_it(tree: Tree, valid: bool,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Derivation runs while validation runs (issue 12). On invalid tables the curator sees the validation
+    errors, never what the derivation made of them; on valid ones a derivation failure is not swallowed."""
+    from openconflict.release import derive
+
+    def broken(*args: object) -> object:
+        raise ValueError("injected derivation failure")
+
+    monkeypatch.setattr(derive, "derive_events", broken)
+    if not valid:
+        tree.find("SYR1")["location_id"] = "SYR-nowhere"  # ref.location: not in the locations registry
+        tree.write()
+    schema = load_schema()
+    expected = (ValueError, "injected derivation failure") if valid else (BuildError, "validation failed")
+    with pytest.raises(expected[0], match=expected[1]):
+        plan_release(read_curated(tree.root, schema), schema, "0.1.0", date=dt.date(2026, 1, 15),
+                     today=dt.date(2026, 1, 15), ledger=empty(), latest=None)
