@@ -51,9 +51,10 @@ def joined_diff(old: Any, new: Any) -> Any:
                                 "new_value": pa.nulls(n, pa.string())}, schema=out_schema))
     table = pa.concat_tables(pieces)
     number = pc.cast(pc.utf8_slice_codeunits(table.column("event_id"), 3, 32), pa.int64())
+    # ties (the same number in two countries) by id: the order since the build compares releases in parts
     order = pc.sort_indices(pa.table({"n": number, "c": table.column("change"),
-                                      "f": pc.fill_null(table.column("field"), "")}),
-                            sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending")])
+                                      "f": pc.fill_null(table.column("field"), ""), "i": table.column("event_id")}),
+                            sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending"), ("i", "ascending")])
     return table.take(order)
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["CHANGE_COLUMNS", "IGNORED_IN_DIFF", "KEY", "changes_schema", "compare_events", "empty_changes"]
+__all__ = ["CHANGE_COLUMNS", "IGNORED_IN_DIFF", "KEY", "changes_schema", "compare_events", "empty_changes", "labelled",
+           "in_change_order"]
 
 #: The column events are matched by.
 KEY = "event_id_cnty"
@@ -41,7 +42,7 @@ def _as_text(arr: Any) -> Any:
     return pc.cast(arr, pa.string())
 
 
-def _labelled(ids: Any, change: str, field: Any = None, old: Any = None, new: Any = None) -> pa.Table:
+def labelled(ids: Any, change: str, field: Any = None, old: Any = None, new: Any = None) -> pa.Table:
     """One block of the changes table: ``ids`` with one change kind (and, for modified cells, the values)."""
     import pyarrow as pa
 
@@ -97,7 +98,7 @@ def _is_prefix(positions: Any) -> bool:
 def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
     """The changes table from ``old`` to ``new`` (None: everything added) and the number of modified events.
 
-    Rows are ordered by event number, change kind, field. Events are matched by id with a hash lookup
+    Rows are ordered by event number, change kind, field and id (:func:`in_change_order`). Events are matched by id with a hash lookup
     (``index_in``), never by joining the two tables: each column of the common events is lined up (a slice
     when both releases keep the same order, else a ``take``) and compared on its own, so only one column of
     each release is copied at a time and only the changed cells are kept.
@@ -107,7 +108,7 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
     import pyarrow.compute as pc
 
     if old is None:
-        return _labelled(new.column(KEY), "added"), 0
+        return labelled(new.column(KEY), "added"), 0
     old_ids, new_ids = old.column(KEY), new.column(KEY)
     where_old = pc.index_in(new_ids, value_set=old_ids)  # per new row: its row in old, null when added
     in_old = pc.is_valid(where_old)
@@ -139,13 +140,27 @@ def compare_events(old: pa.Table | None, new: pa.Table) -> tuple[pa.Table, int]:
         ids = pc.take(common_ids, idx)
         by_id = pc.sort_indices(ids)  # the changed cells of one column, in id order
         idx, ids = pc.take(idx, by_id), pc.take(ids, by_id)
-        pieces.append(_labelled(ids, "modified", col, _as_text(_take(b, idx)), _as_text(_take(a, idx))))
-    pieces.append(_labelled(added_ids, "added"))
-    pieces.append(_labelled(deleted_ids, "deleted"))
+        pieces.append(labelled(ids, "modified", col, _as_text(_take(b, idx)), _as_text(_take(a, idx))))
+    pieces.append(labelled(added_ids, "added"))
+    pieces.append(labelled(deleted_ids, "deleted"))
     table = pa.concat_tables(pieces)
+    modified = int(pc.sum(touched).as_py() or 0) if touched is not None else 0
+    return in_change_order(table), modified
+
+
+def in_change_order(table: pa.Table) -> pa.Table:
+    """The rows of a changes table by event number, change kind, field, then id (a total order).
+
+    Why the id last: two countries can hold the same event number; with the id every row has one place,
+    so changes found a few countries at a time (a large build, :mod:`openconflict.release.stream`) and
+    sorted once give the same table as changes found in one go.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     number = pc.cast(pc.utf8_slice_codeunits(table.column("event_id"), 3, 32), pa.int64())
     order = pc.sort_indices(pa.table({"n": number, "c": table.column("change"),
-                                      "f": pc.fill_null(table.column("field"), "")}),
-                            sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending")])
-    modified = int(pc.sum(touched).as_py() or 0) if touched is not None else 0
-    return table.take(order), modified
+                                      "f": pc.fill_null(table.column("field"), ""), "i": table.column("event_id")}),
+                            sort_keys=[("n", "ascending"), ("c", "ascending"), ("f", "ascending"),
+                                       ("i", "ascending")])
+    return table.take(order)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["Curated", "CuratedTable", "find_root", "list_files", "read_curated", "read_table"]
+__all__ = ["Curated", "CuratedTable", "find_root", "list_files", "read_curated", "read_table", "read_tables",
+           "walk_layout"]
 
 
 @dataclass
@@ -137,17 +138,28 @@ def read_table(name: str, paths: list[Path], root: Path, columns: list[str]) -> 
     return result, problems
 
 
-def read_curated(root: Path, schema: Schema) -> Curated:
-    """Read every curated table under ``root``."""
-    files, problems, broken = walk_layout(root)
+def read_tables(root: Path, schema: Schema, files: dict[str, list[Path]], broken: dict[str, list[Path]],
+                names: tuple[str, ...] = CURATED_TABLES) -> tuple[dict[str, CuratedTable], list[Problem]]:
+    """Read the curated tables ``names`` from the files a layout walk found (:func:`walk_layout`).
+
+    Why apart from :func:`read_curated`: a large build reads the registries once and the events a few
+    countries at a time (:mod:`openconflict.release.stream`), with the same reader.
+    """
     tables: dict[str, CuratedTable] = {}
-    count = 0
-    for name in CURATED_TABLES:
+    problems: list[Problem] = []
+    for name in names:
         table, more = read_table(name, files[name], root, schema.columns("curated", name))
         if name in ("actors", "sources") and (broken[name] or not files[name]):
             table.usable = False  # missing or not a file: its own problem names the cause
         table.unusable_iso3 |= {p.stem for p in broken[name]} if name == "locations" else set()
         tables[name] = table
         problems.extend(more)
-        count += len(files[name])
-    return Curated(root, tables, problems, count)
+    return tables, problems
+
+
+def read_curated(root: Path, schema: Schema) -> Curated:
+    """Read every curated table under ``root``."""
+    files, problems, broken = walk_layout(root)
+    tables, more = read_tables(root, schema, files, broken)
+    problems.extend(more)
+    return Curated(root, tables, problems, sum(len(files[name]) for name in CURATED_TABLES))

@@ -244,8 +244,17 @@ def derive_registries(curated: Curated, schema: Schema,
     return out
 
 
-def cited_sources_only(registries: dict[str, pa.Table], events: pa.Table) -> dict[str, pa.Table]:
-    """The registries with the sources table cut to the reports the released events cite.
+def cited_ids(events: pa.Table) -> pa.Array:
+    """The distinct source ids the events cite."""
+    import pyarrow.compute as pc
+
+    return pc.unique(pc.list_flatten(pc.split_pattern(events.column("source_ids"), "; ")))
+
+
+def cited_sources_only(registries: dict[str, pa.Table], events: pa.Table | None = None,
+                       cited: pa.Array | None = None) -> dict[str, pa.Table]:
+    """The registries with the sources table cut to the reports the released events cite (``cited``: their
+    ids, gathered by a build that derives the events in parts).
 
     Why: ``datasets/sources.csv`` also holds reports that only held-back events (awaiting their second pass)
     or no event cite; a release's sources table, and every count of reports and publishers made from it,
@@ -253,7 +262,8 @@ def cited_sources_only(registries: dict[str, pa.Table], events: pa.Table) -> dic
     """
     import pyarrow.compute as pc
 
-    cited = pc.unique(pc.list_flatten(pc.split_pattern(events.column("source_ids"), "; ")))
+    if cited is None:
+        assert events is not None
+        cited = cited_ids(events)
     sources = registries["sources"]
     return {**registries, "sources": sources.filter(pc.is_in(sources.column("source_id"), value_set=cited))}
-

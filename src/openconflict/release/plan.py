@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from openconflict.release.diff import ReleaseDiff
     from openconflict.schema import Schema
 
-__all__ = ["REGISTRY_TABLES", "LatestRelease", "ReleasePlan", "check_date", "check_tombstones", "check_version",
+__all__ = ["REGISTRY_TABLES", "LatestRelease", "ReleasePlan", "WrittenEvents", "check_date", "check_tombstones", "check_version",
            "plan_release"]
 
 REGISTRY_TABLES = ("actors", "locations", "sources", "deletions")
@@ -56,6 +56,14 @@ class LatestRelease:
     registries: dict[str, pa.Table]  # actors, locations, sources, deletions
 
 
+@dataclass(frozen=True)
+class WrittenEvents:
+    """Events a large build already wrote to the release folder a few countries at a time
+    (:mod:`openconflict.release.stream`): the plan carries their count only."""
+
+    num_rows: int
+
+
 @dataclass
 class ReleasePlan:
     """Everything a release folder will hold, before any byte of it is written."""
@@ -63,7 +71,7 @@ class ReleasePlan:
     version: str
     date: dt.date
     previous: str | None
-    events: pa.Table
+    events: pa.Table | WrittenEvents
     registries: dict[str, pa.Table]
     diff: ReleaseDiff
     publishers: list[str]
@@ -174,7 +182,8 @@ def _check_bump(version: Version, diff: ReleaseDiff, latest: LatestRelease | Non
     return None
 
 
-def _validated_events(curated: Curated, schema: Schema, today: dt.date) -> pa.Table:
+def _validated_events(curated: Curated, schema: Schema, today: dt.date,
+                      only: tuple[str, ...] | None = None) -> pa.Table:
     """The released events table, derived while the curated tables are validated; validation decides.
 
     Why together: both only read the curated tables and are made of Arrow kernels that release the GIL,
@@ -186,7 +195,7 @@ def _validated_events(curated: Curated, schema: Schema, today: dt.date) -> pa.Ta
     from openconflict.validate import validate_curated
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
-        verdict = pool.submit(validate_curated, curated, schema, today)
+        verdict = pool.submit(validate_curated, curated, schema, today, only)
         try:
             events, failure = derive_events(curated, schema), None
         except Exception as exc:  # noqa: BLE001 - re-raised below unless validation explains it

@@ -35,7 +35,7 @@ class ReleasedColumns:
     a few ahead of the one asked for.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, prefetch: bool = True) -> None:
         import pyarrow.parquet as pq
 
         self.path = path
@@ -55,7 +55,7 @@ class ReleasedColumns:
                 col = group.column(c)
                 sizes[col.path_in_schema] = sizes.get(col.path_in_schema, 0) + col.total_uncompressed_size
         for name, size in sizes.items():
-            if name in self.column_names and size * 4 >= sum(sizes.values()):
+            if prefetch and name in self.column_names and size * 4 >= sum(sizes.values()):
                 self._ahead[name] = self._submit(name)
 
     def _read(self, name: str) -> pa.ChunkedArray:
@@ -100,9 +100,10 @@ class ReleasedColumns:
             self._reader = None
 
 
-def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
+def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True) -> LatestRelease | None:
     """The latest published release, from its folder (already checked against the ledger): its registries
-    in full, its events one column at a time (:class:`ReleasedColumns`)."""
+    in full, its events one column at a time (:class:`ReleasedColumns`; ``prefetch=False`` when the build
+    reads them a few countries at a time instead, see :mod:`openconflict.release.stream`)."""
     import pyarrow.parquet as pq
 
     if not ledger.entries:
@@ -113,7 +114,7 @@ def read_latest(releases_dir: Path, ledger: Ledger) -> LatestRelease | None:
         desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
         registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
-        events = ReleasedColumns(folder / "data" / "events.parquet")  # last: it starts a reader thread
+        events = ReleasedColumns(folder / "data" / "events.parquet", prefetch)  # last: it starts a reader thread
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
     return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, registries)

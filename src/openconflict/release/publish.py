@@ -23,6 +23,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openconflict.errors import BuildError, LedgerError
 from openconflict.files import fsync_dir
@@ -91,7 +92,6 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     everything is built and checked in a temporary folder that is then removed, and nothing is published.
     Raises :class:`BuildError` (having published nothing) when any rule refuses the release.
     """
-    from openconflict.curated import read_curated
     from openconflict.schema import load_schema
 
     root, releases_dir = Path(root), Path(releases_dir)
@@ -114,30 +114,60 @@ def build_release(root: Path, version: str | None, *, date: str | dt.date | None
     with build_lock(releases_dir, lock_wait=lock_wait, stamp=not dry_run) as state:
         if version is not None:
             check_version(version, state.ledger)  # cheap refusals before reading anything
-        latest = read_latest(releases_dir, state.ledger)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{version}-", dir=releases_dir))
         try:
-            curated = read_curated(root, schema)
-            plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=state.ledger,
-                                latest=latest, changelog=changelog_text, citation_template=citation_text,
-                                agreement=agreement_table, allow_unchanged=dry_run)
+            plan = _plan(root, schema, version, release_date, today, state.ledger, releases_dir, tmp,
+                         changelog_text, citation_text, agreement_table, dry_run)
+            result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run, tmp)
         finally:
-            if latest is not None and isinstance(latest.events, ReleasedColumns):
-                latest.events.close()
-        del latest, curated  # the plan holds all the release needs: free the rest before writing it
-        result = _publish(plan, schema, state.ledger, releases_dir, dist_dir, dry_run)
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
         result.recovered = state.recovered
         return result
 
 
+def _plan(root: Path, schema: Schema, version: str | None, release_date: dt.date, today: dt.date, ledger: Ledger,
+          releases_dir: Path, tmp: Path, changelog: str | None, citation: str | None, agreement: Any,
+          dry_run: bool) -> ReleasePlan:
+    """Plan the release in parts, its events written into ``tmp`` as they are derived (bounded memory, see
+    :mod:`openconflict.release.stream`); when the parts find something to refuse, plan it whole, which
+    refuses it with the same message and report as ever (and plans it, should the parts have been wrong)."""
+    from openconflict.curated import read_curated
+    from openconflict.release.stream import Whole, plan_in_parts
+    from openconflict.release.write import seal_and_hash
+
+    data = tmp / "data"
+    data.mkdir()
+    latest = read_latest(releases_dir, ledger, prefetch=False)
+    try:
+        try:
+            return plan_in_parts(root, schema, version, date=release_date, today=today, ledger=ledger,
+                                 latest=latest, data=data, changelog=changelog, citation_template=citation,
+                                 agreement=agreement, allow_unchanged=dry_run, finish=seal_and_hash)
+        except OSError as exc:
+            raise BuildError(f"could not write release {version}: {exc}") from None
+        except Whole:
+            pass
+        shutil.rmtree(data)  # whatever the parts wrote: the whole plan is written from scratch
+        curated = read_curated(root, schema)
+        plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=ledger,
+                            latest=latest, changelog=changelog, citation_template=citation,
+                            agreement=agreement, allow_unchanged=dry_run)
+        del curated
+        return plan
+    finally:
+        if latest is not None and isinstance(latest.events, ReleasedColumns):
+            latest.events.close()
+
+
 def _publish(plan: ReleasePlan, schema: Schema, ledger: Ledger, releases_dir: Path, dist_dir: Path | None,
-             dry_run: bool) -> BuildResult:
+             dry_run: bool, tmp: Path) -> BuildResult:
     """Write, check, rename, record: see the module docstring for why in this order."""
     from openconflict.release.verify import verify_folder
     from openconflict.release.write import Verdict, write_release_folder
 
     version = plan.version
     final = releases_dir / version
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{version}-", dir=releases_dir))
     tmp_zip: Path | None = None
     renamed = False
     verdict: Verdict | None = None

@@ -7,43 +7,56 @@ release. Every byte written depends only on the plan (no clock, sorted rows), so
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openconflict.files import DIR_MODE, FILE_MODE, sha256_file
 from openconflict.ledger import FileEntry, folder_files
 from openconflict.release.descriptor import descriptor, descriptor_bytes
 from openconflict.release.frictionless_check import SECOND_PROCESS_ROWS, DataCheck, check_with_frictionless
+from openconflict.release.plan import WrittenEvents
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pyarrow as pa
 
     from openconflict.release.plan import ReleasePlan
     from openconflict.schema import Schema
 
-__all__ = ["CSV_BATCH", "ROW_GROUP", "Verdict", "write_parquet", "write_release_folder", "write_table",
+__all__ = ["CSV_BATCH", "ROW_GROUP", "PartsWriter", "Verdict", "write_parquet", "write_release_folder", "write_table",
            "write_tables"]
 
 ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
 CSV_BATCH = 65_536
 
 
+_PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_statistics": True, "use_dictionary": True,
+                                    "version": "2.6"}
+
+
 def write_parquet(table: pa.Table, path: Path, row_group: int = ROW_GROUP) -> None:
-    """The one Parquet writer of releases (``row_group`` other than ROW_GROUP only for layout measurements)."""
+    """The one Parquet writer of releases (``row_group`` other than ROW_GROUP only for layout measurements;
+    :class:`PartsWriter` writes the same bytes from a table in parts)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, compression="zstd", row_group_size=row_group, write_statistics=True,
-                   use_dictionary=True, version="2.6")
+    pq.write_table(table, path, row_group_size=row_group, **_PARQUET_OPTIONS)
+
+
+def _csv_options() -> Any:
+    import pyarrow.csv as pacsv
+
+    return pacsv.WriteOptions(include_header=True, quoting_style="needed", batch_size=CSV_BATCH)
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
     import pyarrow.csv as pacsv
 
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed",
-                                                                  batch_size=CSV_BATCH))
+    pacsv.write_csv(table, path, write_options=_csv_options())
 
 
 def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2,
@@ -71,6 +84,87 @@ def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2,
             future.result()
 
 
+class PartsWriter:
+    """The Parquet and CSV twins of one table handed over in parts, byte for byte the files of the whole.
+
+    Why: a large build derives its events a few countries at a time (:mod:`openconflict.release.stream`)
+    and must not hold them whole to write them. Parquet row groups are cut at ``ROW_GROUP`` rows across
+    parts (the rows short of a full group wait for the next part), which is how the one-call writer cuts
+    the whole table; CSV rows do not depend on their neighbours. Each file is written on a thread of its
+    own, a part while the next one is derived; ``add`` waits for the part before the last, so at most two
+    parts are held. ``finish(path)`` runs on the writer's thread after a file is closed.
+    """
+
+    def __init__(self, folder: Path, name: str, schema: pa.Schema,
+                 finish: Callable[[Path], object] | None = None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        self.paths = (folder / f"{name}.parquet", folder / f"{name}.csv")
+        self.schema = schema
+        self.num_rows = 0
+        self._finish = finish
+        self._carry: pa.Table | None = None
+        self._parquet = pq.ParquetWriter(self.paths[0], schema, **_PARQUET_OPTIONS)
+        self._csv = pacsv.CSVWriter(self.paths[1], schema, write_options=_csv_options())
+        self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{name}") for _ in range(2)]
+        self._pending: list[Future[None]] = []
+        self._closed = False
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def add(self, part: pa.Table) -> None:
+        """Write ``part`` (rows in the order of the whole table) after the parts before it."""
+        import pyarrow as pa
+
+        self._wait()
+        self.num_rows += part.num_rows
+        rows = pa.concat_tables([self._carry, part]) if self._carry is not None else part
+        whole = rows.num_rows // ROW_GROUP * ROW_GROUP
+        self._carry = rows.slice(whole)
+        self._pending = [self._threads[1].submit(self._csv.write_table, part)]
+        if whole:  # (an empty table would be written as an empty row group)
+            self._pending.append(self._threads[0].submit(self._parquet.write_table, rows.slice(0, whole),
+                                                         row_group_size=ROW_GROUP))
+
+    def close(self) -> None:
+        """Write what is left, close both files and run ``finish`` on each."""
+        self._wait()
+        rest, self._carry = self._carry, None
+        if (rest is not None and rest.num_rows) or self.num_rows == 0:
+            # (the one-call writer writes an empty table as one empty row group: so does this)
+            self._parquet.write_table(rest if rest is not None else self.schema.empty_table(),
+                                      row_group_size=ROW_GROUP)
+        jobs = [self._threads[0].submit(self._end, self._parquet, self.paths[0]),
+                self._threads[1].submit(self._end, self._csv, self.paths[1])]
+        self._closed = True
+        try:
+            for job in jobs:
+                job.result()
+        finally:
+            self.abort()
+
+    def _end(self, writer: Any, path: Path) -> None:
+        writer.close()
+        if self._finish is not None:
+            self._finish(path)
+
+    def abort(self) -> None:
+        """Stop the writer threads (the files are left to the caller's temporary folder)."""
+        for pool in self._threads:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if not self._closed:
+            self._closed = True
+            for writer in (self._parquet, self._csv):
+                with contextlib.suppress(Exception):
+                    writer.close()
+
+
 def write_table(table: pa.Table, folder: Path, name: str) -> None:
     """Write the Parquet and CSV twins of one table (see :func:`write_tables`)."""
     write_tables({name: table}, folder)
@@ -81,6 +175,14 @@ def _seal(*paths: Path) -> None:
     memo (keyed on ctime too) would otherwise hash every file a second time."""
     for p in paths:
         os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+
+
+def seal_and_hash(path: Path) -> None:
+    """Seal a finished file, then hash it (on the writer's thread): the hash memo keeps the digest for
+    SHA256SUMS, the descriptor and the verify step (a later chmod would change the ctime and force a
+    second read)."""
+    _seal(path)
+    sha256_file(path)
 
 
 def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> FileEntry:
@@ -96,8 +198,9 @@ def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> Fi
         raise BuildError(f"the release report needs matplotlib ({exc}); install the curator extra: "
                          'pip install -e ".[curate]"') from None
     try:
-        tables = {"events": plan.events, **{n: plan.registries[n] for n in ("sources", "agreement")
-                                            if n in plan.registries}}
+        tables = {n: plan.registries[n] for n in ("sources", "agreement") if n in plan.registries}
+        if not isinstance(plan.events, WrittenEvents):  # else read back from the folder (release.stream)
+            tables["events"] = plan.events
         page = render_report(folder, folder / "report", previous if previous and previous.is_dir() else None,
                              tables=tables)
     except ReportError as exc:
@@ -141,20 +244,16 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     resource is checked here). On any error the check is stopped and nothing is left running.
     """
     data = folder / "data"
-    data.mkdir()
-
-    def seal_and_hash(path: Path) -> None:
-        # Sealed then hashed on the writer's thread: the hash memo keeps the digest for SHA256SUMS, the
-        # descriptor and the verify step (a later chmod would change the ctime and force a second read).
-        _seal(path)
-        sha256_file(path)
+    data.mkdir(exist_ok=isinstance(plan.events, WrittenEvents))
 
     rows = max(t.num_rows for t in (plan.events, *plan.registries.values()))
     data_check = DataCheck(folder, rows) if rows > SECOND_PROCESS_ROWS else None
     verdict = Verdict(data_check)
     try:
-        write_tables({"events": plan.events, **plan.registries, "changes": plan.diff.changes}, data,
-                     finish=seal_and_hash)
+        tables = {**plan.registries, "changes": plan.diff.changes}
+        if not isinstance(plan.events, WrittenEvents):  # else written already (release.stream)
+            tables["events"] = plan.events
+        write_tables(tables, data, finish=seal_and_hash)
         _seal(folder, data)
         csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
                 for p in sorted(data.glob("*.csv"))}

@@ -1,0 +1,204 @@
+"""A release built a few countries at a time is the release built whole, byte for byte (issue 12).
+
+The build reads, validates, derives, compares and writes the events in parts of whole countries
+(:mod:`openconflict.release.stream`) so that its memory is bounded by its largest part. These tests build
+the same SYNTHETIC trees in one part and with every country a part of its own, first and later releases
+(events modified, added, deleted, and a whole country deleted), and compare every file; they also check
+that the parts were really used (no silent fall back to the whole plan), that the Parquet writer gives
+the same bytes however a table is cut, and that the previous release is read country by country exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.synth import generate  # noqa: E402
+
+from openconflict.release import build_release, publish, stream  # noqa: E402
+from openconflict.release.write import ROW_GROUP, PartsWriter, write_table  # noqa: E402
+
+DATE = "2026-02-01"
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _build(root: Path, out: Path, version: str, monkeypatch: pytest.MonkeyPatch, budget: int | None) -> tuple[dict, int]:
+    """Build ``version`` of ``root`` into ``out`` with parts of ``budget`` bytes; the files' hashes and how
+    many parts were planned. The whole plan is forbidden: the parts must publish the release themselves.
+    With ``budget`` None the parts are forbidden instead: the release is planned whole (the reference)."""
+    calls = []
+    original = stream._plan_part
+
+    def counted(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the release fell back to the whole plan")
+
+    def parts(*args: object, **kwargs: object) -> None:
+        raise stream.Whole("the reference is planned whole")
+
+    with monkeypatch.context() as m:
+        if budget is None:
+            m.setattr(stream, "plan_in_parts", parts)
+        else:
+            m.setattr(stream, "PART_BYTES", budget)
+            m.setattr(stream, "_plan_part", counted)
+            m.setattr(publish, "plan_release", whole)
+        result = build_release(root, version, date=DATE, releases_dir=out / "releases", dist_dir=out / "dist")
+    files = _files(result.path)
+    files.update({f"dist/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in (out / "dist").glob("*.zip")})
+    return files, len(calls)
+
+
+def _csv_rows(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def _revise(root: Path) -> int:
+    """A later release's edits: notes revised, one event added, one deleted, one whole country deleted."""
+    countries = sorted(p.name for p in (root / "events").iterdir())
+    gone, kept = countries[0], countries[1]
+    tombstones = []
+    for path in sorted((root / "events" / gone).glob("*.csv")):
+        tombstones += [line.split(",", 1)[0] for line in _csv_rows(path)[1:]]
+    import shutil
+
+    shutil.rmtree(root / "events" / gone)
+    files = sorted((root / "events" / kept).glob("*.csv"))
+    rows = _csv_rows(files[0])
+    assert len(rows) > 2
+    tombstones.append(rows[1].split(",", 1)[0])
+    used = [line.split(",", 1)[0] for f in files for line in _csv_rows(f)[1:]]
+    used += [line.split(",", 1)[0] for line in _csv_rows(root / "deletions.csv")[1:]]
+    biggest = max(int(e[3:]) for e in used if e.startswith(kept))  # a new id: never used, never deleted
+    added = rows[2].replace(rows[2].split(",", 1)[0], f"{kept}{biggest + 1}", 1)
+    # an event corrected to an earlier month moves to that month's file (and, in small parts, to another part)
+    last = _csv_rows(files[-1])
+    moved = last[1].split(",")
+    moved[1] = f"{files[0].stem}-01"
+    files[-1].write_text("".join([last[0], *last[2:]]), encoding="utf-8")
+    files[0].write_text("".join([rows[0], *rows[2:], added, ",".join(moved)]), encoding="utf-8")
+    for path in sorted((root / "events").glob("*/*.csv"))[::7]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("(generated; not reported).", "(generated; not reported; revised)."),
+                        encoding="utf-8")
+    with (root / "deletions.csv").open("a", encoding="utf-8") as out:
+        out.writelines(f"{eid},1.1.0,SYNTHETIC: removed for the parts test\n" for eid in tombstones)
+    return len(tombstones)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("parts") / "datasets"
+    generate(root, 2500, seed=3, n_countries=6)
+    return root
+
+
+def test_first_and_later_releases_in_parts_equal_the_release_in_one_part(
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one, some, many, whole = (tmp_path / n for n in ("one", "some", "many", "whole"))
+    size = sum(p.stat().st_size for p in tree.glob("events/*/*.csv"))
+    first_whole, _ = _build(tree, whole, "1.0.0", monkeypatch, None)
+    first_one, parts_one = _build(tree, one, "1.0.0", monkeypatch, 1 << 40)
+    first_some, parts_some = _build(tree, some, "1.0.0", monkeypatch, size // 9)  # parts end inside countries
+    assert parts_one == 1 and parts_some == 9
+    assert first_one == first_some == first_whole
+    _, parts_many = _build(tree, many, "1.0.0", monkeypatch, 1 << 40)
+
+    deleted = _revise(tree)
+    later_whole, _ = _build(tree, whole, "1.1.0", monkeypatch, None)
+    later_one, _ = _build(tree, one, "1.1.0", monkeypatch, 1 << 40)
+    later_some, _ = _build(tree, some, "1.1.0", monkeypatch, size // 9)
+    later_many, parts_many = _build(tree, many, "1.1.0", monkeypatch, 1)  # every file a part of its own
+    assert parts_many == len(list(tree.glob("events/*/*.csv")))
+    assert later_one == later_some == later_many == later_whole
+    changes = pq.read_table(many / "releases" / "1.1.0" / "data" / "changes.parquet")
+    found = {k["values"]: k["counts"] for k in pc.value_counts(changes.column("change")).to_pylist()}
+    assert found["added"] == 1 and found["deleted"] == deleted and found["modified"] > 0
+    moved = changes.filter(pc.equal(changes.column("field"), "event_date"))
+    assert len(moved) == 1  # the event that moved month was matched by id, not deleted and added
+
+
+def test_a_refusal_found_in_a_part_is_the_refusal_of_the_whole_plan(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid event in the last country: the parts stop and the whole plan refuses with its report."""
+    from openconflict.errors import BuildError
+    from openconflict.validate import validate
+
+    root = tmp_path / "datasets"
+    generate(root, 600, seed=5, n_countries=3)
+    last = sorted((root / "events").glob("*/*.csv"))[-1]
+    rows = _csv_rows(last)
+    rows[1] = rows[1].replace(",20", ",19", 1)  # an event date outside the file's month
+    last.write_text("".join(rows), encoding="utf-8")
+    expected, _ = validate([root])
+    assert not expected.ok
+    monkeypatch.setattr(stream, "PART_BYTES", 1)
+    with pytest.raises(BuildError) as err:
+        build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
+    assert err.value.args[0] == f"validation failed: {expected.summary()}"
+    assert not (tmp_path / "releases" / "1.0.0").exists()
+    # nothing half-written is left (the lock file stays, as after any build)
+    assert [p.name for p in (tmp_path / "releases").iterdir()] == [".build.lock"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_parts_writer_gives_the_bytes_of_the_whole_table(tmp_path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3 * ROW_GROUP))
+    table = pa.table({"id": pa.array([f"SYN{i}" for i in range(n)], pa.string()),
+                      "note": pa.array([("x" * int(k)) if k % 5 else None for k in rng.integers(0, 40, n)],
+                                       pa.string()),
+                      "value": pa.array(rng.integers(-5, 5, n), pa.int32())})
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    whole.mkdir()
+    parts.mkdir()
+    write_table(table, whole, "t")
+    cuts = sorted({0, n, *(int(c) for c in rng.integers(0, n + 1, int(rng.integers(0, 9))))} |
+                  ({ROW_GROUP} if n > ROW_GROUP else set()))
+    writer = PartsWriter(parts, "t", table.schema)
+    writer.add(table.slice(0, 0))  # an empty part anywhere changes nothing
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        writer.add(table.slice(a, b - a))
+    writer.close()
+    assert _files(whole) == _files(parts)
+    assert writer.num_rows == n
+
+
+def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path) -> None:
+    from openconflict.release.write import write_parquet
+
+    countries = ["AFG", "BRA", "CMR", "DZA", "EGY"]
+    sizes = [3000, 1, 9000, 0, 4100]
+    iso3 = [c for c, n in zip(countries, sizes, strict=True) for _ in range(n)]
+    table = pa.table({"event_id_cnty": [f"{c}{i}" for i, c in enumerate(iso3)], "iso3": iso3,
+                      "n": pa.array(range(len(iso3)), pa.int64())})
+    write_parquet(table, tmp_path / "events.parquet")
+    previous = stream.PreviousEvents(tmp_path / "events.parquet")
+    assert previous.countries() == {c for c, n in zip(countries, sizes, strict=True) if n}
+    for c in [*countries, "ZZZ"]:
+        ids, rows = previous.country_ids(c)
+        mask = pc.equal(table.column("iso3"), c)
+        assert ids.equals(table.column("event_id_cnty").filter(mask).combine_chunks())
+        assert rows.tolist() == np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
+    rng = np.random.default_rng(0)
+    for k in (0, 1, 17, 5000):
+        rows = np.sort(rng.choice(len(iso3), k, replace=False))
+        assert previous.take(rows).equals(table.take(pa.array(rows, pa.int64())))
