@@ -283,14 +283,14 @@ def test_bad_input(case: Case, tree: Path) -> None:
 def test_unreadable_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file the OS refuses to read (simulated: chmod does not stop root) is reported, not raised."""
     target = (tree / ACT11).resolve()
-    real_read_bytes = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args: object, **kwargs: object) -> object:
         if self.resolve() == target:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     assert _found(_run(tree)) == {E(EV11, 0, "file.unreadable")}
 
 

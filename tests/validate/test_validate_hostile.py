@@ -168,14 +168,14 @@ def test_hostile_input(case: Case, tree: Path) -> None:
 def test_unreadable_registry_is_one_error(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A registry the OS refuses to read: one error naming the cause, no reference errors after it."""
     target = (tree / "actors.csv").resolve()
-    real = Path.read_bytes
+    real = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args: object, **kwargs: object) -> object:
         if self.resolve() == target:
             raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     report = _run(tree)
     assert _found(report) == {E(ACTORS, 0, "file.unreadable")}
     assert "Permission denied" in report.problems[0].message

@@ -222,7 +222,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     """
     from openconflict.release import texts
     from openconflict.release.aggregates import aggregate_tables
-    from openconflict.release.derive import cited_sources_only, derive_registries, release_arrow_schema
+    from openconflict.release.derive import cited_ids, derive_registries, release_arrow_schema
     from openconflict.release.descriptor import events_fields
     from openconflict.release.diff import diff_events, diff_schemas
 
@@ -240,7 +240,8 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
         release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
         if version is not None:
             release_dates[version] = date
-        registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
+        cited = cited_ids(events)
+        registries = derive_registries(curated, schema, release_dates, cited)
         diff = diff_events(latest.events if latest else None, events)
         counts = aggregates.result()
     if latest is not None:
@@ -250,7 +251,7 @@ def plan_release(curated: Curated, schema: Schema, version: str | None, *, date:
     if version is None:  # a dry run without a version: the smallest version the change allows
         version = str(next_version(latest.version if latest else None, diff.required))
         release_dates[version] = date
-        registries = cited_sources_only(derive_registries(curated, schema, release_dates), events)
+        registries = derive_registries(curated, schema, release_dates, cited)
     parsed = check_version(version, ledger)
     registries.update(counts)
     registries["agreement"] = (agreement if agreement is not None

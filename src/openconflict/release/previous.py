@@ -100,10 +100,12 @@ class ReleasedColumns:
             self._reader = None
 
 
-def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True) -> LatestRelease | None:
+def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True,
+                registries: tuple[str, ...] = REGISTRY_TABLES) -> LatestRelease | None:
     """The latest published release, from its folder (already checked against the ledger): its registries
     in full, its events one column at a time (:class:`ReleasedColumns`; ``prefetch=False`` when the build
-    reads them a few countries at a time instead, see :mod:`openconflict.release.stream`)."""
+    reads them a few countries at a time instead, see :mod:`openconflict.release.stream`, which also reads
+    the sources registry batch by batch, so leaves it out of ``registries``)."""
     import pyarrow.parquet as pq
 
     if not ledger.entries:
@@ -113,8 +115,8 @@ def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True) -> La
     try:
         desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
-        registries = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in REGISTRY_TABLES}
+        tables = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in registries}
         events = ReleasedColumns(folder / "data" / "events.parquet", prefetch)  # last: it starts a reader thread
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
-    return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, registries)
+    return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, tables)

@@ -1,0 +1,141 @@
+"""The parts a large release is planned in, and the previous release read a country at a time.
+
+Why apart from :mod:`openconflict.release.stream`: how the event files are cut (runs in the release's
+order) and how the previous release is found again by id are the two facts the byte-for-byte equality of
+a release planned in parts rests on; each is tested on its own here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from openconflict.schema import Schema
+
+__all__ = ["Country", "Part", "PreviousEvents", "Whole", "plan_parts"]
+
+
+class Whole(Exception):  # noqa: N818 - a signal, not an error: "plan this release whole"
+    """The parts found something that refuses the release (or that they do not handle): plan it whole."""
+
+
+@dataclass
+class Part:
+    """A run of event files in the release's order: countries by name, each country's months in order."""
+
+    countries: list[str] = field(default_factory=list)  # every country with files (or deletions) here
+    files: list[Path] = field(default_factory=list)
+    size: int = 0
+    ends: list[str] = field(default_factory=list)  # countries whose last files are here
+
+
+def plan_parts(files: list[Path], schema: Schema, previous: set[str], budget: int) -> list[Part]:
+    """Cut the event files into parts of about ``budget`` bytes, in the release's order (country name, then
+    month; a large country spans parts); countries only the previous release holds join in too, so that
+    their deleted events are found. Always at least one part."""
+    by_country: dict[str, list[Path]] = {iso3: [] for iso3 in previous}
+    for path in files:
+        by_country.setdefault(path.parent.name, []).append(path)
+    unknown = sorted(c for c in by_country if c not in schema.countries)
+    if unknown:
+        raise Whole(f"event folders or released countries not in the countries vocabulary: {unknown}")
+    parts = [Part()]
+    for iso3 in sorted(by_country, key=lambda c: schema.countries[c].name):
+        for path in [None] if not by_country[iso3] else sorted(by_country[iso3], key=lambda p: p.name):
+            if parts[-1].size >= budget and path is not None:
+                parts.append(Part())
+            part = parts[-1]
+            if iso3 not in part.countries:
+                part.countries.append(iso3)
+            if path is not None:
+                part.files.append(path)
+                try:
+                    part.size += path.stat().st_size
+                except OSError as exc:
+                    raise Whole(str(exc)) from None
+        parts[-1].ends.append(iso3)
+    return parts
+
+
+class PreviousEvents:
+    """The latest release's events, read a country at a time: its ids, then the rows the parts ask for.
+
+    Why by id and not by month: a corrected event may move to another month (or file), so a part's events
+    are matched with the previous release by id, over the whole country; rows are read a row group at a
+    time (row groups chosen by the statistics of ``iso3``), never the whole release.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import numpy as np
+        import pyarrow.parquet as pq
+
+        self.file = pq.ParquetFile(path)
+        names = self.file.schema_arrow.names
+        if "iso3" not in names:
+            raise Whole("the latest release has no iso3 column")
+        at = names.index("iso3")
+        meta = self.file.metadata
+        self._ranges: list[tuple[str, str] | None] = []
+        sizes = []
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            stats = group.column(at).statistics
+            ok = stats is not None and stats.has_min_max
+            self._ranges.append((stats.min, stats.max) if ok else None)
+            sizes.append(group.num_rows)
+        self._starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+
+    def countries(self) -> set[str]:
+        """The countries (ISO3) the release holds, read one batch at a time."""
+        import pyarrow.compute as pc
+
+        found: set[str] = set()
+        for batch in self.file.iter_batches(batch_size=65_536, columns=["iso3"], use_threads=False):
+            found.update(pc.unique(batch.column(0)).to_pylist())
+        return {c for c in found if c is not None}
+
+    def country_ids(self, iso3: str) -> tuple[pa.Array, Any]:
+        """The ids of ``iso3``'s events and their row numbers in the file."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids, rows = [], []
+        for g, r in enumerate(self._ranges):
+            if r is not None and not r[0] <= iso3 <= r[1]:
+                continue
+            group = self.file.read_row_group(g, columns=["event_id_cnty", "iso3"], use_threads=False)
+            mask = pc.equal(group.column("iso3"), iso3)
+            ids.append(group.column("event_id_cnty").filter(mask).combine_chunks())
+            rows.append(np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False)) + self._starts[g])
+        if not ids:
+            return pa.array([], pa.string()), np.array([], np.int64)
+        return pa.concat_arrays(ids), np.concatenate(rows)
+
+    def take(self, rows: Any) -> pa.Table:
+        """The rows numbered ``rows`` (ascending), every column."""
+        import numpy as np
+        import pyarrow as pa
+
+        if not len(rows):
+            return self.file.schema_arrow.empty_table()
+        group_of = np.searchsorted(self._starts, rows, side="right") - 1
+        groups = np.unique(group_of)
+        table = self.file.read_row_groups(groups.tolist())
+        base = np.concatenate([[0], np.cumsum(self._starts[groups + 1] - self._starts[groups])])
+        local = rows - self._starts[group_of] + base[np.searchsorted(groups, group_of)]
+        return table.take(pa.array(local))
+
+
+@dataclass
+class Country:
+    """A country spanning parts: its previous ids (which were matched), and its current ids so far."""
+
+    previous_ids: Any
+    previous_rows: Any
+    seen: Any
+    current: list[Any] = field(default_factory=list)
