@@ -14,9 +14,13 @@ __all__ = ["IdLists", "lookup", "null_if_empty", "to_int"]
 
 
 def null_if_empty(arr: Any) -> Any:
+    """Empty text as null; the column itself (no copy) when it holds no empty text."""
     import pyarrow.compute as pc
 
-    return pc.if_else(pc.equal(arr, ""), None, arr)
+    empty = pc.equal(arr, "")
+    if not pc.any(empty).as_py():
+        return arr
+    return pc.if_else(empty, None, arr)
 
 
 def lookup(keys: Any, table_keys: Any, values: Any) -> Any:

@@ -7,11 +7,14 @@ a release planned in parts rests on; each is tested on its own here.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pyarrow as pa
 
     from openconflict.schema import Schema
@@ -73,7 +76,10 @@ class PreviousEvents:
         import numpy as np
         import pyarrow.parquet as pq
 
+        self._path = path
         self.file = pq.ParquetFile(path)
+        self._reader: ThreadPoolExecutor | None = None
+        self._reader_file: Any = None
         names = self.file.schema_arrow.names
         if "iso3" not in names:
             raise Whole("the latest release has no iso3 column")
@@ -116,7 +122,23 @@ class PreviousEvents:
             return pa.array([], pa.string()), np.array([], np.int64)
         return pa.concat_arrays(ids), np.concatenate(rows)
 
-    def take(self, rows: Any) -> pa.Table:
+    def take_soon(self, rows: Any) -> Future[pa.Table]:
+        """:meth:`take` on a reader thread (with a file handle of its own), while the caller validates and
+        derives the part these rows are compared with."""
+        if self._reader is None:
+            import pyarrow.parquet as pq
+
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="previous-release")
+            self._reader_file = pq.ParquetFile(self._path)
+        return self._reader.submit(self.take, rows, self._reader_file)
+
+    def close(self) -> None:
+        """Stop the reader thread."""
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)
+            self._reader = None
+
+    def take(self, rows: Any, file: Any = None) -> pa.Table:
         """The rows numbered ``rows`` (ascending), every column."""
         import numpy as np
         import pyarrow as pa
@@ -125,7 +147,7 @@ class PreviousEvents:
             return self.file.schema_arrow.empty_table()
         group_of = np.searchsorted(self._starts, rows, side="right") - 1
         groups = np.unique(group_of)
-        table = self.file.read_row_groups(groups.tolist())
+        table = (file or self.file).read_row_groups(groups.tolist())
         base = np.concatenate([[0], np.cumsum(self._starts[groups + 1] - self._starts[groups])])
         local = rows - self._starts[group_of] + base[np.searchsorted(groups, group_of)]
         return table.take(pa.array(local))

@@ -23,13 +23,14 @@ take the memory of the whole release; a release that is published never does.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openconflict.curated import Curated, CuratedTable, read_table, read_tables, walk_layout
 from openconflict.errors import BuildError
 from openconflict.ledger import Ledger
+from openconflict.release.gathered import Gathered, count, merged_aggregates, merged_changes
 from openconflict.release.parts import Country, Part, PreviousEvents, Whole, plan_parts
 from openconflict.release.plan import (
     REGISTRY_TABLES,
@@ -55,19 +56,6 @@ __all__ = ["PART_BYTES", "Part", "PreviousEvents", "Whole", "plan_in_parts", "pl
 
 #: A part is closed once its event files hold this many bytes (about 130,000 events of realistic text).
 PART_BYTES = 64 << 20
-
-
-@dataclass
-class _Gathered:
-    """What the rules need of the whole release, gathered part by part."""
-
-    rows: int = 0
-    newest: dt.date | None = None
-    cited: list[Any] = field(default_factory=list)
-    changes: list[Any] = field(default_factory=list)
-    modified: int = 0
-    aggregates: dict[str, list[Any]] = field(default_factory=dict)
-    countries: dict[str, Country] = field(default_factory=dict)
 
 
 def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.date, today: dt.date,
@@ -105,7 +93,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     parts = plan_parts(files["events"], schema, previous.countries() if previous else set(), budget or PART_BYTES)
     tombstones = registries_read["deletions"].table.column("event_id")
     earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
-    gathered = _Gathered()
+    gathered = Gathered()
     writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
     try:
         for part in parts:
@@ -115,16 +103,19 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if previous is not None:
+            previous.close()
     curated = Curated(root, registries_read, [], 0)
     release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
     if version is not None:
         release_dates[version] = date
     cited = pa.concat_arrays(gathered.cited).unique() if gathered.cited else pa.array([], pa.string())
     registries = derive_registries(curated, schema, release_dates, cited)
-    diff = ReleaseDiff(_changes(gathered.changes, latest is not None), modified=gathered.modified)
+    diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
     kinds = diff.changes.column("change")
-    diff.added = _count(kinds, "added")
-    diff.deleted = _count(kinds, "deleted")
+    diff.added = count(kinds, "added")
+    diff.deleted = count(kinds, "deleted")
     if latest is not None:
         if latest.fields is not None:
             diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
@@ -135,7 +126,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             release_dates[version] = date
             registries = derive_registries(curated, schema, release_dates, cited)
         parsed = check_version(version, ledger)
-        registries.update(_aggregates(gathered.aggregates, schema.vocabulary("event_type")))
+        registries.update(merged_aggregates(gathered.aggregates, schema.vocabulary("event_type")))
         registries["agreement"] = (agreement if agreement is not None
                                    else release_arrow_schema(schema, "agreement").empty_table())
         no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})
@@ -157,7 +148,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
 
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
-               previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: _Gathered,
+               previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: Gathered,
                writer: Any) -> None:
     """Read, validate, derive, compare and hand one part's events to the writer."""
     import pyarrow.compute as pc
@@ -169,6 +160,11 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     events_read, problems = read_table("events", part.files, root, schema.columns("curated", "events"))
     if problems:
         raise Whole("an events file has problems")
+    # The previous release's rows of these events (matched by the curated ids, which the released ids
+    # are) are read on a thread while the part is validated and derived.
+    curated_ids = events_read.table.column("event_id")
+    matched = _match(part, curated_ids, pc.utf8_slice_codeunits(curated_ids, 0, 3), previous, gathered)
+    old = previous.take_soon(matched) if previous is not None else None
     curated = Curated(root, {"events": events_read, **registries, "sources": _cited_by(events_read,
                                                                                        registries["sources"])},
                       [], len(part.files))
@@ -188,8 +184,7 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     gathered.cited.append(cited_ids(events))
     for name, table in aggregate_tables(events, schema.vocabulary("event_type")).items():
         gathered.aggregates.setdefault(name, []).append(table)
-    matched = _match(part, ids, events.column("iso3"), previous, gathered)
-    changes, modified = compare_events(previous.take(matched) if previous is not None else None, events)
+    changes, modified = compare_events(old.result() if old is not None else None, events)
     gathered.changes.append(changes)
     gathered.modified += modified
     writer.add(events)
@@ -212,7 +207,7 @@ def _cited_by(events: CuratedTable, sources: CuratedTable) -> CuratedTable:
     return replace(sources, table=sources.table.filter(keep))
 
 
-def _match(part: Part, ids: Any, iso3s: Any, previous: PreviousEvents | None, gathered: _Gathered) -> Any:
+def _match(part: Part, ids: Any, iso3s: Any, previous: PreviousEvents | None, gathered: Gathered) -> Any:
     """The previous release's rows of this part's events (matched by id within each country, ascending)."""
     import numpy as np
     import pyarrow as pa
@@ -234,7 +229,7 @@ def _match(part: Part, ids: Any, iso3s: Any, previous: PreviousEvents | None, ga
     return np.sort(np.concatenate(rows)) if rows else np.array([], np.int64)
 
 
-def _settle(country: Country, later: bool, gathered: _Gathered) -> None:
+def _settle(country: Country, later: bool, gathered: Gathered) -> None:
     """A country's last part is done: its ids must be distinct across its parts (validation saw each part
     alone), and the previous events none of its parts matched are deleted."""
     import pyarrow as pa
@@ -269,40 +264,3 @@ def _same(table: pa.Table, latest: LatestRelease, name: str) -> bool:
             return False
         at += batch.num_rows
     return True
-
-
-def _changes(pieces: list[Any], later: bool) -> pa.Table:
-    """The parts' changes as one table: a first release's in the events' order (all added), a later one's
-    sorted by the keys that order every row (:func:`~openconflict.changeset.in_change_order`)."""
-    import pyarrow as pa
-
-    from openconflict.changeset import empty_changes, in_change_order
-
-    table = pa.concat_tables(pieces) if pieces else empty_changes()
-    return in_change_order(table) if later else table
-
-
-def _aggregates(pieces: dict[str, list[Any]], event_types: list[str]) -> dict[str, pa.Table]:
-    """Each aggregate table from its parts' tables. A (unit, month, event type) group never spans parts (a
-    part holds whole months of a country), so the groups are the whole release's; they are sorted again as
-    :func:`~openconflict.release.aggregates.grouped_reference` sorts them (units, month, event type's rank)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from openconflict.release.aggregates import AGGREGATES
-
-    out = {}
-    for name, tables in pieces.items():
-        table = pa.concat_tables(tables)
-        keyed = table.append_column("_rank", pc.index_in(table.column("event_type"),
-                                                          value_set=pa.array(event_types, pa.string())))
-        order = pc.sort_indices(keyed, sort_keys=[*((u, "ascending") for u in AGGREGATES[name]),
-                                                  ("month", "ascending"), ("_rank", "ascending")])
-        out[name] = table.take(order)
-    return out
-
-
-def _count(kinds: Any, kind: str) -> int:
-    import pyarrow.compute as pc
-
-    return int(pc.sum(pc.equal(kinds, kind)).as_py() or 0)
