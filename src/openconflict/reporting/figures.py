@@ -81,9 +81,10 @@ class Figures:
 
 
 def _read(path: Path, columns: list[str], dictionary: list[str] | None = None,
-          optional: Sequence[str] = ()) -> pa.Table:
+          optional: Sequence[str] = (), later: Sequence[str] = ()) -> pa.Table:
     """The named columns of a release table (and those of ``optional`` it has); vocabulary-like text columns
-    as dictionaries (small, fast)."""
+    as dictionaries (small, fast). Columns in ``later`` must exist but are not read (a figure reads them a
+    batch at a time, see :func:`_multi_report_events`)."""
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -94,7 +95,8 @@ def _read(path: Path, columns: list[str], dictionary: list[str] | None = None,
         if missing:
             raise ReportError(f"cannot make the report: {path} has no column(s) {', '.join(missing)}")
         present = [c for c in optional if c in pf.schema_arrow.names]
-        table = pf.read(columns=[*columns, *present], use_threads=True).unify_dictionaries()
+        table = pf.read(columns=[*(c for c in columns if c not in later), *present],
+                        use_threads=True).unify_dictionaries()
     except ReportError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
@@ -241,6 +243,28 @@ def _columns(table: pa.Table, columns: list[str], where: str, optional: Sequence
     return _check_kinds(table.select([*columns, *(c for c in optional if c in table.column_names)]), where)
 
 
+def _multi_report_events(events: pa.Table, path: Path) -> int:
+    """Events citing more than one report; counted a batch at a time from the file when ``events`` lacks
+    the (bulky) ``source_ids`` column: at 10M events it would add about 400 MB to a build's peak."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    def count(ids: Any) -> int:
+        return int(pc.sum(pc.greater_equal(pc.count_substring(pc.fill_null(ids, ""), "; "), 1)).as_py() or 0)
+
+    if "source_ids" in events.column_names:
+        return count(events.column("source_ids"))
+    try:
+        file = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - as in _read
+        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+    _check_kinds(file.schema_arrow.empty_table().select(["source_ids"]), str(path))  # as if read whole
+    try:
+        return sum(count(batch.column(0)) for batch in file.iter_batches(batch_size=65_536, columns=["source_ids"]))
+    except Exception as exc:  # noqa: BLE001 - as in _read
+        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+
+
 def compute_figures(folder: Path, previous: Path | None = None,
                     tables: Mapping[str, pa.Table] | None = None) -> Figures:
     """Read the release in ``folder`` (and the version of ``previous``) and compute the report's numbers.
@@ -255,7 +279,8 @@ def compute_figures(folder: Path, previous: Path | None = None,
     meta = read_meta(folder, previous)
     tables = tables or {}
     events = (_columns(tables["events"], EVENT_COLUMNS, "events", RANGE_COLUMNS) if "events" in tables
-              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS, RANGE_COLUMNS))
+              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS, RANGE_COLUMNS,
+                         later=["source_ids"]))
     sources = (_columns(tables["sources"], SOURCE_COLUMNS, "sources") if "sources" in tables
                else _read(folder / "data" / "sources.parquet", SOURCE_COLUMNS, SOURCE_COLUMNS))
     types = list(meta.event_types or DEFAULT_EVENT_TYPES)
@@ -295,8 +320,7 @@ def compute_figures(folder: Path, previous: Path | None = None,
     fig.points = _points(events, coded)
     fig.time_precision = _precision(coded, "time_precision", TIME_PRECISION)
     fig.geo_precision = _precision(coded, "geo_precision", GEO_PRECISION)
-    ids = pc.fill_null(events.column("source_ids"), "")
-    fig.multi_report_events = int(pc.sum(pc.greater_equal(pc.count_substring(ids, "; "), 1)).as_py() or 0)
+    fig.multi_report_events = _multi_report_events(events, folder / "data" / "events.parquet")
     publishers = ranked(_tally(*codes(sources.column("publisher"))))
     fig.reports_by_publisher = publishers[:TOP_PUBLISHERS]
     rest = publishers[TOP_PUBLISHERS:]
