@@ -112,6 +112,10 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         release_dates[version] = date
     cited = pa.concat_arrays(gathered.cited).unique() if gathered.cited else pa.array([], pa.string())
     registries = derive_registries(curated, schema, release_dates, cited)
+    if version is not None:  # (a dry run without a version derives them again below)
+        # the curated sources, once released (as large as a tenth of the events), and the cited ids
+        del registries_read["sources"], cited
+        gathered.cited.clear()
     diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
     kinds = diff.changes.column("change")
     diff.added = count(kinds, "added")
@@ -127,6 +131,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             registries = derive_registries(curated, schema, release_dates, cited)
         parsed = check_version(version, ledger)
         registries.update(merged_aggregates(gathered.aggregates, schema.vocabulary("event_type")))
+        gathered.aggregates.clear()
         registries["agreement"] = (agreement if agreement is not None
                                    else release_arrow_schema(schema, "agreement").empty_table())
         no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})

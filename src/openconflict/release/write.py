@@ -185,11 +185,13 @@ def seal_and_hash(path: Path) -> None:
     sha256_file(path)
 
 
-def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> FileEntry:
+def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan,
+                   tables: dict[str, pa.Table]) -> FileEntry:
     """The release's report (issue 14) in ``report/``; its size and sha256.
 
-    The plan's events, sources and agreement tables are handed over in memory (the same rows as the files
-    just written), so the report does not read them back; everything else comes from the folder's files."""
+    ``tables`` (the plan's sources and agreement, and its events unless a large build wrote them in parts)
+    are handed over in memory (the same rows as the files just written), so the report does not read them
+    back; everything else comes from the folder's files."""
     from openconflict.errors import BuildError, ReportError
 
     try:
@@ -198,9 +200,6 @@ def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan) -> Fi
         raise BuildError(f"the release report needs matplotlib ({exc}); install the curator extra: "
                          'pip install -e ".[curate]"') from None
     try:
-        tables = {n: plan.registries[n] for n in ("sources", "agreement") if n in plan.registries}
-        if not isinstance(plan.events, WrittenEvents):  # else read back from the folder (release.stream)
-            tables["events"] = plan.events
         page = render_report(folder, folder / "report", previous if previous and previous.is_dir() else None,
                              tables=tables)
     except ReportError as exc:
@@ -251,9 +250,18 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     verdict = Verdict(data_check)
     try:
         tables = {**plan.registries, "changes": plan.diff.changes}
+        report_tables = {n: plan.registries[n] for n in ("sources", "agreement") if n in plan.registries}
         if not isinstance(plan.events, WrittenEvents):  # else written already (release.stream)
-            tables["events"] = plan.events
+            tables["events"] = report_tables["events"] = plan.events
+        elif "sources" in report_tables:
+            # A large build lets its written registries go (the sources alone are ~0.7 GB at 10M events);
+            # the report keeps the two columns of the sources it counts.
+            from openconflict.reporting.figures import SOURCE_COLUMNS
+
+            report_tables["sources"] = report_tables["sources"].select(SOURCE_COLUMNS)
+            plan.registries = {}
         write_tables(tables, data, finish=seal_and_hash)
+        del tables
         _seal(folder, data)
         csvs = {f"data/{p.name}": FileEntry(f"data/{p.name}", p.stat().st_size, sha256_file(p))
                 for p in sorted(data.glob("*.csv"))}
@@ -265,7 +273,7 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
         (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
         (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
         _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
-        page = _render_report(folder, previous, plan)
+        page = _render_report(folder, previous, plan, report_tables)
         final = descriptor(schema, plan, csvs, report=page)
         (folder / "datapackage.json").write_bytes(descriptor_bytes(final))
         _seal(folder / "datapackage.json")
