@@ -250,15 +250,20 @@ def derive_registries(curated: Curated, schema: Schema,
     return out
 
 
-def _sources(table: pa.Table, schema: Schema, cited: pa.Array | None) -> pa.Table:
-    """The released sources: cut to ``cited`` (if given), sorted by id, typed (typing is row by row, so it
-    commutes with the cut and the sort; ids are unique once validated, so the sort has no ties)."""
+def _sources(table: pa.Table, schema: Schema, cited: pa.Array | Any | None) -> pa.Table:
+    """The released sources: cut to ``cited`` (ids, or a mask of the rows), sorted by id, typed (typing is
+    row by row, so it commutes with the cut and the sort; ids are unique once validated, so no ties)."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if cited is None:
         return _typed(table, schema, "sources").sort_by("source_id")
     ids = table.column("source_id")
-    kept = pc.indices_nonzero(pc.is_in(ids, value_set=cited))
+    if isinstance(cited, np.ndarray):  # the rows themselves (a build in parts gathers them as a mask)
+        kept = pa.array(np.flatnonzero(cited), pa.uint64())
+    else:
+        kept = pc.indices_nonzero(pc.is_in(ids, value_set=cited))
     order = pc.take(kept, pc.sort_indices(pc.take(ids, kept)))  # rows cut and sorted: one copy, below
     return _typed(table.select([f.name for f in release_arrow_schema(schema, "sources")]).take(order),
                   schema, "sources")

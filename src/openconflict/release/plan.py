@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from openconflict.release.diff import ReleaseDiff
     from openconflict.schema import Schema
 
-__all__ = ["REGISTRY_TABLES", "LatestRelease", "ReleasePlan", "WrittenEvents", "check_date", "check_tombstones", "check_version",
+__all__ = ["REGISTRY_TABLES", "LatestRelease", "ReleasePlan", "Written", "check_date", "check_tombstones", "check_version",
            "plan_release"]
 
 REGISTRY_TABLES = ("actors", "locations", "sources", "deletions")
@@ -57,9 +57,9 @@ class LatestRelease:
 
 
 @dataclass(frozen=True)
-class WrittenEvents:
-    """Events a large build already wrote to the release folder a few countries at a time
-    (:mod:`openconflict.release.stream`): the plan carries their count only."""
+class Written:
+    """A table a large build already wrote to the release folder as its parts went by (the events, the
+    aggregates: :mod:`openconflict.release.stream`); the plan carries its row count only."""
 
     num_rows: int
 
@@ -71,8 +71,8 @@ class ReleasePlan:
     version: str
     date: dt.date
     previous: str | None
-    events: pa.Table | WrittenEvents
-    registries: dict[str, pa.Table]
+    events: pa.Table | Written
+    registries: dict[str, pa.Table | Written]
     diff: ReleaseDiff
     publishers: list[str]
     changelog: str

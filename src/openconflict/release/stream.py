@@ -22,7 +22,10 @@ take the memory of the whole release; a release that is published never does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 from openconflict.curated import Curated, CuratedTable, read_table, read_tables, walk_layout
 from openconflict.errors import BuildError
 from openconflict.ledger import Ledger
-from openconflict.release.gathered import Gathered, count, merged_aggregates, merged_changes
+from openconflict.release.gathered import AggregateParts, Gathered, count, merged_changes
 from openconflict.release.parts import Country, Part, PreviousEvents, Whole, plan_parts
 from openconflict.release.plan import (
     REGISTRY_TABLES,
     LatestRelease,
     ReleasePlan,
-    WrittenEvents,
+    Written,
     _check_bump,
     _validated_events,
     check_date,
@@ -68,6 +71,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     Raises :class:`Whole` when the release is refused (or unusual): the caller then plans it whole, which
     raises the refusal. ``finish(path)`` runs once each events file is complete (sealing and hashing).
     """
+    import numpy as np
     import pyarrow as pa
 
     from openconflict.release import texts
@@ -93,63 +97,71 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     parts = plan_parts(files["events"], schema, previous.countries() if previous else set(), budget or PART_BYTES)
     tombstones = registries_read["deletions"].table.column("event_id")
     earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
-    gathered = Gathered()
-    writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
-    try:
-        for part in parts:
-            _plan_part(root, schema, today, part, registries_read, previous, tombstones, earlier, gathered,
-                       writer)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        if previous is not None:
-            previous.close()
-    curated = Curated(root, registries_read, [], 0)
-    release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
-    if version is not None:
-        release_dates[version] = date
-    cited = pa.concat_arrays(gathered.cited).unique() if gathered.cited else pa.array([], pa.string())
-    registries = derive_registries(curated, schema, release_dates, cited)
-    if version is not None:  # (a dry run without a version derives them again below)
-        # the curated sources, once released (as large as a tenth of the events), and the cited ids
-        del registries_read["sources"], cited
-        gathered.cited.clear()
-    diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
-    kinds = diff.changes.column("change")
-    diff.added = count(kinds, "added")
-    diff.deleted = count(kinds, "deleted")
-    if latest is not None:
-        if latest.fields is not None:
-            diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
-        diff.registry_changes = [n for n in REGISTRY_TABLES if not _same(registries[n], latest, n)]
-    try:
-        if version is None:  # a dry run without a version: the smallest version the change allows
-            version = str(next_version(latest.version if latest else None, diff.required))
+    with _scratch(data.parent / ".aggregates") as scratch:  # beside data/, gone before anything is sealed
+        gathered = Gathered(aggregates=AggregateParts(scratch))
+        writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
+        try:
+            for part in parts:
+                _plan_part(root, schema, today, part, registries_read, previous, tombstones, earlier, gathered,
+                           writer)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            if previous is not None:
+                previous.close()
+        curated = Curated(root, registries_read, [], 0)
+        release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
+        if version is not None:
             release_dates[version] = date
-            registries = derive_registries(curated, schema, release_dates, cited)
-        parsed = check_version(version, ledger)
-        registries.update(merged_aggregates(gathered.aggregates, schema.vocabulary("event_type")))
-        gathered.aggregates.clear()
-        registries["agreement"] = (agreement if agreement is not None
-                                   else release_arrow_schema(schema, "agreement").empty_table())
-        no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})
-        check_tombstones(no_events, registries["deletions"], diff, latest)  # reuse was checked part by part
-        unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
-        check_deletion_versions(curated, release_dates)
-        newest = pa.table({"event_date": pa.array([gathered.newest] if gathered.newest else [], pa.date32())})
-        check_date(date, today, newest, registries["sources"], latest)
-    except BuildError as exc:
-        raise Whole(str(exc)) from None
-    prev_version = latest.version if latest else None
-    return ReleasePlan(
-        version=version, date=date, previous=prev_version, events=WrittenEvents(gathered.rows),
-        registries=registries, diff=diff,
-        publishers=sorted(set(registries["sources"].column("publisher").to_pylist())),
-        changelog=texts.changelog_section(changelog, version, date, diff, prev_version),
-        citation=texts.citation(citation_template, version, date), unchanged=unchanged,
-    )
+        cited = gathered.cited if gathered.cited is not None else np.zeros(registries_read["sources"].num_rows, bool)
+        registries = derive_registries(curated, schema, release_dates, cited)
+        if version is not None:  # (a dry run without a version derives them again below)
+            del registries_read["sources"]  # the curated sources, once released: as large as a tenth of the events
+        diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
+        kinds = diff.changes.column("change")
+        diff.added = count(kinds, "added")
+        diff.deleted = count(kinds, "deleted")
+        if latest is not None:
+            if latest.fields is not None:
+                diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
+            diff.registry_changes = [n for n in REGISTRY_TABLES if not _same(registries[n], latest, n)]
+        try:
+            if version is None:  # a dry run without a version: the smallest version the change allows
+                version = str(next_version(latest.version if latest else None, diff.required))
+                release_dates[version] = date
+                registries = derive_registries(curated, schema, release_dates, cited)
+            parsed = check_version(version, ledger)
+            assert gathered.aggregates is not None
+            registries.update(gathered.aggregates.write(data, schema.vocabulary("event_type"), finish))
+            registries["agreement"] = (agreement if agreement is not None
+                                       else release_arrow_schema(schema, "agreement").empty_table())
+            no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})
+            check_tombstones(no_events, registries["deletions"], diff, latest)  # reuse was checked part by part
+            unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
+            check_deletion_versions(curated, release_dates)
+            newest = pa.table({"event_date": pa.array([gathered.newest] if gathered.newest else [], pa.date32())})
+            check_date(date, today, newest, registries["sources"], latest)
+        except BuildError as exc:
+            raise Whole(str(exc)) from None
+        prev_version = latest.version if latest else None
+        return ReleasePlan(
+            version=version, date=date, previous=prev_version, events=Written(gathered.rows),
+            registries=registries, diff=diff,
+            publishers=sorted(set(registries["sources"].column("publisher").to_pylist())),
+            changelog=texts.changelog_section(changelog, version, date, diff, prev_version),
+            citation=texts.citation(citation_template, version, date), unchanged=unchanged,
+        )
+
+
+@contextlib.contextmanager
+def _scratch(folder: Path) -> Iterator[Path]:
+    """A scratch folder for what the parts keep on disk, removed however the plan ends."""
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
@@ -160,7 +172,6 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
 
     from openconflict.changeset import compare_events
     from openconflict.release.aggregates import aggregate_tables
-    from openconflict.release.derive import cited_ids
 
     events_read, problems = read_table("events", part.files, root, schema.columns("curated", "events"))
     if problems:
@@ -170,9 +181,9 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     curated_ids = events_read.table.column("event_id")
     matched = _match(part, curated_ids, pc.utf8_slice_codeunits(curated_ids, 0, 3), previous, gathered)
     old = previous.take_soon(matched) if previous is not None else None
-    curated = Curated(root, {"events": events_read, **registries, "sources": _cited_by(events_read,
-                                                                                       registries["sources"])},
-                      [], len(part.files))
+    sources, cited = _cited_by(events_read, registries["sources"])
+    gathered.cited = cited if gathered.cited is None else gathered.cited | cited
+    curated = Curated(root, {"events": events_read, **registries, "sources": sources}, [], len(part.files))
     try:  # the events' rules (the registries' were checked once, before the parts)
         events = _validated_events(curated, schema, today, ("events",))
     except BuildError as exc:
@@ -186,9 +197,8 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     if events.num_rows:
         newest = pc.max(events.column("event_date")).as_py()
         gathered.newest = newest if gathered.newest is None else max(gathered.newest, newest)
-    gathered.cited.append(cited_ids(events))
-    for name, table in aggregate_tables(events, schema.vocabulary("event_type")).items():
-        gathered.aggregates.setdefault(name, []).append(table)
+    assert gathered.aggregates is not None
+    gathered.aggregates.add(aggregate_tables(events, schema.vocabulary("event_type")))
     changes, modified = compare_events(old.result() if old is not None else None, events)
     gathered.changes.append(changes)
     gathered.modified += modified
@@ -197,8 +207,8 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
         _settle(gathered.countries.pop(iso3), previous is not None, gathered)
 
 
-def _cited_by(events: CuratedTable, sources: CuratedTable) -> CuratedTable:
-    """The sources registry cut to the rows this part's events cite.
+def _cited_by(events: CuratedTable, sources: CuratedTable) -> tuple[CuratedTable, Any]:
+    """The sources registry cut to the rows this part's events cite, and which rows those are (a mask).
 
     Why: each lookup of a part's source ids in the registry (validation's references and dates, the
     derived publishers, scales and URLs) would otherwise hash every source of the release again, part
@@ -209,7 +219,7 @@ def _cited_by(events: CuratedTable, sources: CuratedTable) -> CuratedTable:
 
     cited = pc.unique(pc.list_flatten(pc.split_pattern(events.table.column("source_ids"), "; ")))
     keep = pc.is_in(sources.table.column("source_id"), value_set=cited)
-    return replace(sources, table=sources.table.filter(keep))
+    return replace(sources, table=sources.table.filter(keep)), keep.to_numpy(zero_copy_only=False)
 
 
 def _match(part: Part, ids: Any, iso3s: Any, previous: PreviousEvents | None, gathered: Gathered) -> Any:

@@ -18,7 +18,7 @@ from openconflict.files import DIR_MODE, FILE_MODE, sha256_file
 from openconflict.ledger import FileEntry, folder_files
 from openconflict.release.descriptor import descriptor, descriptor_bytes
 from openconflict.release.frictionless_check import SECOND_PROCESS_ROWS, DataCheck, check_with_frictionless
-from openconflict.release.plan import WrittenEvents
+from openconflict.release.plan import Written
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -243,20 +243,21 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
     resource is checked here). On any error the check is stopped and nothing is left running.
     """
     data = folder / "data"
-    data.mkdir(exist_ok=isinstance(plan.events, WrittenEvents))
+    data.mkdir(exist_ok=isinstance(plan.events, Written))
 
     rows = max(t.num_rows for t in (plan.events, *plan.registries.values()))
     data_check = DataCheck(folder, rows) if rows > SECOND_PROCESS_ROWS else None
     verdict = Verdict(data_check)
     try:
-        tables = {**plan.registries, "changes": plan.diff.changes}
+        tables = {n: t for n, t in {**plan.registries, "changes": plan.diff.changes}.items()
+                  if not isinstance(t, Written)}  # (written already, as the parts went by)
         report_tables = {n: plan.registries[n] for n in ("sources", "agreement") if n in plan.registries}
-        if not isinstance(plan.events, WrittenEvents):  # else written already (release.stream)
+        if not isinstance(plan.events, Written):  # else written already (release.stream)
             tables["events"] = report_tables["events"] = plan.events
         elif "sources" in report_tables:
             # A large build lets its written registries go (the sources alone are ~0.7 GB at 10M events);
             # the report keeps the two columns of the sources it counts.
-            from openconflict.reporting.figures import SOURCE_COLUMNS
+            from openconflict.reporting import SOURCE_COLUMNS
 
             report_tables["sources"] = report_tables["sources"].select(SOURCE_COLUMNS)
             plan.registries = {}

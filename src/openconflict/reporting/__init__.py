@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["REPORT_FILE", "preload", "render_report"]
+__all__ = ["REPORT_FILE", "SOURCE_COLUMNS", "preload", "render_report"]
+
+#: The columns of the sources table the report counts (a caller handing the table over may keep only these).
+SOURCE_COLUMNS = ["publisher", "language"]
 
 #: The one file a report consists of (images are embedded in it).
 REPORT_FILE = "index.html"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from openconflict.errors import ReportError
 
+from . import SOURCE_COLUMNS
 from .meta import ReleaseMeta, read_meta
 from .uncertainty import RANGE_COLUMNS, Uncertainty, read_uncertainty
 
@@ -28,7 +29,6 @@ EVENT_COLUMNS = ["event_date", "event_type", "sub_event_type", "actor1", "actor2
                  "source_ids"]
 #: Text columns with few distinct values, read as dictionaries.
 DICTIONARY_COLUMNS = ["event_type", "sub_event_type", "actor1", "actor2", "country", "admin1", "location_id"]
-SOURCE_COLUMNS = ["publisher", "language"]
 TOP_ACTORS = 10
 TOP_PUBLISHERS = 15
 #: The events table's order, used when a release's schema gives no event_type vocabulary.
