@@ -1,4 +1,6 @@
-"""Publish a release: the I/O around :func:`~openconflict.release.plan.plan_release`.
+"""Publish a release: the I/O around the plan (:mod:`openconflict.release.stream`, which plans it in
+parts and writes its events into the temporary folder as it goes, or :func:`~.plan.plan_release`, the
+whole plan, for anything the parts would refuse).
 
 Why in this order (issue 9): under the one build lock, and only after every published release has been
 checked against the ledger (:func:`~openconflict.release.guard.build_lock`), the latest release is read,

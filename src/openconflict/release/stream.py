@@ -1,18 +1,21 @@
-"""A release planned a few countries at a time, so that a build's memory is bounded by its largest part.
+"""A release planned a part at a time, so that a build's memory is bounded by its largest part.
 
 Why (issue 12): a release held whole (the curated text, the derived table, the previous release, the
 diff) needs memory in proportion to its events; a later release of 10M events needed 18 GB. Here the
 events are read, validated, derived, compared with the previous release and written one *part* at a time,
-while the registries are read and checked once. A part is a run of whole countries in the release's
-order, closed once its files reach :data:`PART_BYTES`; what the rules need of the whole release is
-gathered as the parts go by: the count, the newest date, the cited reports, the aggregates, and the
-changes (as large as what changed).
+while the registries are read and checked once. A part is a run of event files in the release's order
+(:func:`~openconflict.release.parts.plan_parts`), closed once its files reach :data:`PART_BYTES`; what the
+rules need of the whole release is gathered as the parts go by (:mod:`openconflict.release.gathered`):
+the count, the newest date, the cited reports, the aggregates (on disk), and the changes (as large as
+what changed).
 
-Same bytes as one part: a country's events all lie in its folder (rule ``id.country``) and the release is
-ordered by country first, so the parts' rows, each part sorted, follow one another in the release's
-order; the Parquet writer cuts row groups across parts (:class:`~openconflict.release.write.PartsWriter`);
-the aggregates and the changes are sorted by keys that give every row one place. A test builds releases
-in one part and in many and compares every byte.
+Same bytes as one part: a country's events all lie in its folder (rule ``id.country``), each file holds
+one month (rule ``date.file-month``), and the release is ordered by country, then date, so the parts'
+rows, each part sorted, follow one another in the release's order; events are matched with the previous
+release by id over the whole country, so one that moved to another month (and part) is still modified;
+the Parquet writer cuts row groups across parts (:class:`~openconflict.release.write.PartsWriter`); the
+aggregates and the changes are sorted by keys that give every row one place. A test builds releases in
+one part and in many and compares every byte.
 
 Refusals: whatever would refuse the release (a layout or validation problem, a rule of the plan) stops the
 parts with :class:`Whole`, and the caller plans the release whole (:func:`~.plan.plan_release`), which
