@@ -202,3 +202,46 @@ def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path)
     for k in (0, 1, 17, 5000):
         rows = np.sort(rng.choice(len(iso3), k, replace=False))
         assert previous.take(rows).equals(table.take(pa.array(rows, pa.int64())))
+
+
+@pytest.mark.parametrize("batch", [1, 7, 1 << 16])
+def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path: Path, batch: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same bytes as the whole registry, and 'unchanged since the previous release' told batch by batch."""
+    from openconflict.curated import read_curated
+    from openconflict.release import sources_out
+    from openconflict.release.derive import released_sources, sources_order
+    from openconflict.schema import load_schema
+
+    root = tmp_path / "datasets"
+    generate(root, 400, seed=9, n_countries=2)
+    schema = load_schema()
+    curated = read_curated(root, schema).tables["sources"].table
+    cited = np.arange(curated.num_rows) % 3 != 0  # most reports cited, some not
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    write_table(released_sources(curated, schema, sources_order(curated, cited)), whole, "sources")
+    monkeypatch.setattr(sources_out, "BATCH_ROWS", batch)
+    for name, mask, previous, same in [("first", cited, None, None), ("again", cited, whole, True),
+                                       ("fewer", cited & (np.arange(curated.num_rows) != 5), whole, False)]:
+        out = tmp_path / name
+        out.mkdir()
+        got = sources_out.write_sources(curated, schema, mask, out, previous=None if previous is None else
+                                        previous / "sources.parquet")
+        assert got.same is same
+        if name != "fewer":
+            assert _files(out) == _files(whole)
+            table = pq.read_table(whole / "sources.parquet")
+            assert got.publishers == sorted(set(table.column("publisher").to_pylist()))
+            assert got.newest == pc.max(table.column("published")).as_py()
+            assert got.report.equals(table.select(["publisher", "language"]))
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    table = pq.read_table(whole / "sources.parquet")
+    titles = table.column("title").to_pylist()
+    titles[-1] = "SYNTHETIC: a corrected title"
+    write_table(table.set_column(table.column_names.index("title"), "title", pa.array(titles, pa.string())),
+                edited, "sources")
+    out = tmp_path / "against-edited"
+    out.mkdir()
+    assert sources_out.write_sources(curated, schema, cited, out, previous=edited / "sources.parquet").same is False

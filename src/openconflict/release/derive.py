@@ -218,7 +218,7 @@ def deletion_timestamps(deleted_in: Any, release_dates: Mapping[str, dt.date]) -
 
 def derive_registries(curated: Curated, schema: Schema,
                       release_dates: Mapping[str, dt.date] | None = None,
-                      cited: pa.Array | None = None) -> dict[str, pa.Table]:
+                      cited: pa.Array | None = None, sources: bool = True) -> dict[str, pa.Table]:
     """Released actors, locations (with their country), sources and deletions, sorted by key.
 
     ``release_dates`` maps every published version, and the one being built, to its release date; the
@@ -227,7 +227,8 @@ def derive_registries(curated: Curated, schema: Schema,
     only held-back events (awaiting their second pass) or no event cite, and a release's sources table, and
     every count of reports and publishers made from it, should describe the evidence of the events it
     contains and nothing else. They are cut first, then sorted and typed: one copy of the largest registry
-    instead of three.
+    instead of three. ``sources=False`` leaves them out (a build in parts writes them a batch at a time:
+    :mod:`openconflict.release.sources_out`).
     """
     import numpy as np
     import pyarrow as pa
@@ -240,32 +241,39 @@ def derive_registries(curated: Curated, schema: Schema,
         "actors": _typed(tables["actors"].table, schema, "actors").sort_by("actor"),
         "locations": _typed(locs.table, schema, "locations",
                             {"iso3": pa.array(iso.tolist(), pa.string())}).sort_by("location_id"),
-        "sources": _sources(tables["sources"].table, schema, cited),
         "deletions": _typed(tables["deletions"].table, schema, "deletions", {
             "event_id_cnty": tables["deletions"].table.column("event_id"),
             "deleted_timestamp": deletion_timestamps(tables["deletions"].table.column("deleted_in"),
                                                      release_dates or {}),
         }).sort_by("event_id"),
     }
-    return out
+    if sources:
+        out["sources"] = released_sources(tables["sources"].table, schema, sources_order(tables["sources"].table,
+                                                                                        cited))
+    return {name: out[name] for name in ("actors", "locations", "sources", "deletions") if name in out}
 
 
-def _sources(table: pa.Table, schema: Schema, cited: pa.Array | Any | None) -> pa.Table:
-    """The released sources: cut to ``cited`` (ids, or a mask of the rows), sorted by id, typed (typing is
-    row by row, so it commutes with the cut and the sort; ids are unique once validated, so no ties)."""
+def sources_order(table: pa.Table, cited: pa.Array | Any | None) -> pa.Array:
+    """The rows of the curated sources ``table`` that are released, in the released order (by id): those
+    ``cited`` names (ids, or a mask of the rows), or all of them. Ids are unique once validated: no ties."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if cited is None:
-        return _typed(table, schema, "sources").sort_by("source_id")
     ids = table.column("source_id")
+    if cited is None:
+        return pc.sort_indices(ids)
     if isinstance(cited, np.ndarray):  # the rows themselves (a build in parts gathers them as a mask)
         kept = pa.array(np.flatnonzero(cited), pa.uint64())
     else:
         kept = pc.indices_nonzero(pc.is_in(ids, value_set=cited))
-    order = pc.take(kept, pc.sort_indices(pc.take(ids, kept)))  # rows cut and sorted: one copy, below
-    return _typed(table.select([f.name for f in release_arrow_schema(schema, "sources")]).take(order),
+    return pc.take(kept, pc.sort_indices(pc.take(ids, kept)))
+
+
+def released_sources(table: pa.Table, schema: Schema, rows: pa.Array) -> pa.Table:
+    """The released sources at ``rows`` of the curated ``table`` (see :func:`sources_order`), typed. Typing
+    is row by row, so it commutes with the cut and the sort, and a build may type them a batch at a time."""
+    return _typed(table.select([f.name for f in release_arrow_schema(schema, "sources")]).take(rows),
                   schema, "sources")
 
 

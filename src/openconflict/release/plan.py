@@ -79,6 +79,8 @@ class ReleasePlan:
     citation: str
     #: Set only when the caller allowed an unchanged release (a dry run): why a real build would be refused.
     unchanged: str | None = None
+    #: The sources' columns the report counts, when the sources table itself was written in parts.
+    report_sources: pa.Table | None = None
 
 
 def _ids(ids: list[str]) -> str:

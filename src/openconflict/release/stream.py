@@ -50,6 +50,7 @@ from openconflict.release.plan import (
     check_tombstones,
     check_version,
 )
+from openconflict.release.sources_out import write_sources
 from openconflict.validate import validate_curated
 from openconflict.versions import next_version
 
@@ -119,9 +120,10 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         if version is not None:
             release_dates[version] = date
         cited = gathered.cited if gathered.cited is not None else np.zeros(registries_read["sources"].num_rows, bool)
-        registries = derive_registries(curated, schema, release_dates, cited)
-        if version is not None:  # (a dry run without a version derives them again below)
-            del registries_read["sources"]  # the curated sources, once released: as large as a tenth of the events
+        registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
+        sources = write_sources(registries_read.pop("sources").table, schema, cited, data, finish,
+                                Path(latest.events.path).parent / "sources.parquet" if latest else None)
+        registries["sources"] = sources.written  # the curated sources are let go: a tenth of the events
         diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
         kinds = diff.changes.column("change")
         diff.added = count(kinds, "added")
@@ -129,12 +131,13 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         if latest is not None:
             if latest.fields is not None:
                 diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
-            diff.registry_changes = [n for n in REGISTRY_TABLES if not _same(registries[n], latest, n)]
+            diff.registry_changes = [n for n in REGISTRY_TABLES if not (
+                sources.same if n == "sources" else registries[n].equals(latest.registries[n]))]
         try:
             if version is None:  # a dry run without a version: the smallest version the change allows
                 version = str(next_version(latest.version if latest else None, diff.required))
                 release_dates[version] = date
-                registries = derive_registries(curated, schema, release_dates, cited)
+                registries.update(derive_registries(curated, schema, release_dates, sources=False))
             parsed = check_version(version, ledger)
             assert gathered.aggregates is not None
             registries.update(gathered.aggregates.write(data, schema.vocabulary("event_type"), finish))
@@ -145,14 +148,15 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
             check_deletion_versions(curated, release_dates)
             newest = pa.table({"event_date": pa.array([gathered.newest] if gathered.newest else [], pa.date32())})
-            check_date(date, today, newest, registries["sources"], latest)
+            reports = pa.table({"published": pa.array([sources.newest] if sources.newest else [], pa.date32())})
+            check_date(date, today, newest, reports, latest)
         except BuildError as exc:
             raise Whole(str(exc)) from None
         prev_version = latest.version if latest else None
         return ReleasePlan(
             version=version, date=date, previous=prev_version, events=Written(gathered.rows),
             registries=registries, diff=diff,
-            publishers=sorted(set(registries["sources"].column("publisher").to_pylist())),
+            publishers=sources.publishers, report_sources=sources.report,
             changelog=texts.changelog_section(changelog, version, date, diff, prev_version),
             citation=texts.citation(citation_template, version, date), unchanged=unchanged,
         )
@@ -263,22 +267,3 @@ def _settle(country: Country, later: bool, gathered: Gathered) -> None:
         gone = country.previous_ids.filter(pa.array(~country.seen))
         if len(gone):
             gathered.changes.append(labelled(gone, "deleted"))
-
-
-def _same(table: pa.Table, latest: LatestRelease, name: str) -> bool:
-    """Whether the latest release's registry ``name`` holds exactly ``table``; one not read whole (the
-    sources, as large as a tenth of the events) is compared a batch at a time from its Parquet file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if name in latest.registries:
-        return bool(table.equals(latest.registries[name]))
-    file = pq.ParquetFile(Path(latest.events.path).parent / f"{name}.parquet")
-    if file.metadata.num_rows != table.num_rows or not file.schema_arrow.equals(table.schema):
-        return False
-    at = 0
-    for batch in file.iter_batches(batch_size=65_536, use_threads=False):
-        if not table.slice(at, batch.num_rows).equals(pa.Table.from_batches([batch])):
-            return False
-        at += batch.num_rows
-    return True

@@ -252,15 +252,12 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
         tables = {n: t for n, t in {**plan.registries, "changes": plan.diff.changes}.items()
                   if not isinstance(t, Written)}  # (written already, as the parts went by)
         report_tables = {n: plan.registries[n] for n in ("sources", "agreement") if n in plan.registries}
+        if plan.report_sources is not None:  # the sources were written in parts: the columns the report counts
+            report_tables["sources"] = plan.report_sources
         if not isinstance(plan.events, Written):  # else written already (release.stream)
             tables["events"] = report_tables["events"] = plan.events
-        elif "sources" in report_tables:
-            # A large build lets its written registries go (the sources alone are ~0.7 GB at 10M events);
-            # the report keeps the two columns of the sources it counts.
-            from openconflict.reporting import SOURCE_COLUMNS
-
-            report_tables["sources"] = report_tables["sources"].select(SOURCE_COLUMNS)
-            plan.registries = {}
+        else:
+            plan.registries = {}  # a large build lets its written registries go before the report
         write_tables(tables, data, finish=seal_and_hash)
         del tables
         _seal(folder, data)
