@@ -245,3 +245,31 @@ def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path:
     out = tmp_path / "against-edited"
     out.mkdir()
     assert sources_out.write_sources(curated, schema, cited, out, previous=edited / "sources.parquet").same is False
+
+
+def test_parts_are_runs_of_files_in_the_release_order(tmp_path: Path) -> None:
+    """Countries by name (not by code), months in order, cut only between files; a country only the previous
+    release holds is planned too; every country ends in exactly one part."""
+    from openconflict.schema import load_schema
+
+    schema = load_schema()
+    by_name = sorted(["SYR", "IRQ", "AFG", "YEM"], key=lambda c: schema.countries[c].name)
+    files = []
+    for iso3 in ["YEM", "SYR", "AFG", "IRQ"]:  # not in order on purpose
+        for month in ["2020-03", "2019-12", "2020-01"]:
+            path = tmp_path / iso3 / f"{month}.csv"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(b"x" * 10)
+            files.append(path)
+    gone = "LBN"  # only in the previous release
+    for budget, expected_parts in [(1 << 30, 1), (25, 4), (1, 12)]:  # a part closes at >= budget bytes
+        parts = stream.plan_parts(files, schema, {gone}, budget)
+        assert len(parts) == expected_parts
+        flat = [(p.parent.name, p.stem) for part in parts for p in part.files]
+        names = sorted([*by_name, gone], key=lambda c: schema.countries[c].name)
+        assert flat == [(c, m) for c in names if c != gone for m in ["2019-12", "2020-01", "2020-03"]]
+        assert sorted(c for part in parts for c in part.ends) == sorted(names)
+        seen = [c for part in parts for c in part.countries]
+        assert [c for i, c in enumerate(seen) if c not in seen[:i]] == names
+    with pytest.raises(stream.Whole):
+        stream.plan_parts(files, schema, {"XXX"}, 1)  # a country the vocabulary does not know

@@ -2,7 +2,7 @@
 
 Why apart from :mod:`openconflict.release.stream`: how the event files are cut (runs in the release's
 order) and how the previous release is found again by id are the two facts the byte-for-byte equality of
-a release planned in parts rests on; each is tested on its own here.
+a release planned in parts rests on; each is tested on its own (`tests/release/test_release_parts.py`).
 """
 
 from __future__ import annotations

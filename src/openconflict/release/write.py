@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from openconflict.release.plan import ReleasePlan
     from openconflict.schema import Schema
 
-__all__ = ["CSV_BATCH", "ROW_GROUP", "PartsWriter", "Verdict", "write_parquet", "write_release_folder", "write_table",
-           "write_tables"]
+__all__ = ["CSV_BATCH", "ROW_GROUP", "PartsWriter", "Verdict", "write_parquet", "write_release_folder",
+           "write_table", "write_tables"]
 
 ROW_GROUP = 4_096  # at most 65,536 (DESIGN); small groups let a country-year read a few thousand rows
 CSV_BATCH = 65_536
@@ -87,8 +87,8 @@ def write_tables(tables: dict[str, pa.Table], folder: Path, workers: int = 2,
 class PartsWriter:
     """The Parquet and CSV twins of one table handed over in parts, byte for byte the files of the whole.
 
-    Why: a large build derives its events a few countries at a time (:mod:`openconflict.release.stream`)
-    and must not hold them whole to write them. Parquet row groups are cut at ``ROW_GROUP`` rows across
+    Why: a build derives its events a part at a time (:mod:`openconflict.release.stream`) and must not
+    hold them whole to write them (nor its sources and aggregate tables, written the same way). Parquet row groups are cut at ``ROW_GROUP`` rows across
     parts (the rows short of a full group wait for the next part), which is how the one-call writer cuts
     the whole table; CSV rows do not depend on their neighbours. Each file is written on a thread of its
     own, a part while the next one is derived; ``add`` waits for the part before the last, so at most two
