@@ -273,3 +273,20 @@ def test_parts_are_runs_of_files_in_the_release_order(tmp_path: Path) -> None:
         assert [c for i, c in enumerate(seen) if c not in seen[:i]] == names
     with pytest.raises(stream.Whole):
         stream.plan_parts(files, schema, {"XXX"}, 1)  # a country the vocabulary does not know
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_take_rows_equals_take_on_any_chunking(seed: int) -> None:
+    from openconflict.release.joins import take_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 400))
+    values = [None if k % 7 == 0 else f"SYNTHETIC-{k}" for k in range(n)]
+    cuts = sorted({0, n, *(int(c) for c in rng.integers(0, n + 1, int(rng.integers(0, 6))))})
+    column = pa.chunked_array([pa.array(values[a:b], pa.string()) for a, b in zip(cuts, cuts[1:], strict=False)]
+                              or [pa.array([], pa.string())], pa.string())
+    table = pa.table({"s": column, "n": pa.chunked_array([pa.array(range(n), pa.int64())])})
+    for k in (0, 1, n // 2, n):
+        rows = rng.integers(0, max(1, n), k) if n else np.array([], np.int64)
+        got = take_rows(table, pa.array(rows, pa.int64()))
+        assert got.equals(table.take(pa.array(rows, pa.int64())))

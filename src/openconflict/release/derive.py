@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from openconflict.curated import Curated
-from openconflict.release.joins import IdLists, lookup, null_if_empty, to_int
+from openconflict.release.joins import IdLists, lookup, null_if_empty, take_rows, to_int
 from openconflict.schema import Schema
 
 if TYPE_CHECKING:
@@ -273,8 +273,8 @@ def sources_order(table: pa.Table, cited: pa.Array | Any | None) -> pa.Array:
 def released_sources(table: pa.Table, schema: Schema, rows: pa.Array) -> pa.Table:
     """The released sources at ``rows`` of the curated ``table`` (see :func:`sources_order`), typed. Typing
     is row by row, so it commutes with the cut and the sort, and a build may type them a batch at a time."""
-    return _typed(table.select([f.name for f in release_arrow_schema(schema, "sources")]).take(rows),
-                  schema, "sources")
+    released = table.select([f.name for f in release_arrow_schema(schema, "sources")])
+    return _typed(take_rows(released, rows), schema, "sources")
 
 
 def cited_ids(events: pa.Table) -> pa.Array:
