@@ -123,7 +123,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
         sources = write_sources(registries_read.pop("sources").table, schema, cited, data, finish,
                                 Path(latest.events.path).parent / "sources.parquet" if latest else None)
-        registries["sources"] = sources.written  # the curated sources are let go: a tenth of the events
+        registries["sources"] = sources.written  # and the curated sources are let go (0.7 GB at 10M events)
         diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
         kinds = diff.changes.column("change")
         diff.added = count(kinds, "added")
