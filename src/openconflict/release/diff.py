@@ -38,6 +38,15 @@ class ReleaseDiff:
     #: a correction there is a release too (a patch at least), even when no event changed.
     registry_changes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, changes: pa.Table, modified: int) -> ReleaseDiff:
+        """The diff a changes table records (``modified``: how many events have a changed cell)."""
+        import pyarrow.compute as pc
+
+        kinds = changes.column("change")
+        return cls(changes, added=int(pc.sum(pc.equal(kinds, "added")).as_py() or 0), modified=modified,
+                   deleted=int(pc.sum(pc.equal(kinds, "deleted")).as_py() or 0))
+
     def ids(self, change: str) -> list[str]:
         """Event ids with the given change ('added', 'modified' or 'deleted')."""
         import pyarrow.compute as pc
@@ -68,12 +77,7 @@ class ReleaseDiff:
 
 def diff_events(old: pa.Table | None, new: pa.Table) -> ReleaseDiff:
     """Compare two released events tables by event id, column by column (:mod:`openconflict.changeset`)."""
-    import pyarrow.compute as pc
-
-    table, modified = compare_events(old, new)
-    kinds = table.column("change")
-    return ReleaseDiff(table, added=int(pc.sum(pc.equal(kinds, "added")).as_py() or 0), modified=modified,
-                       deleted=int(pc.sum(pc.equal(kinds, "deleted")).as_py() or 0))
+    return ReleaseDiff.of(*compare_events(old, new))
 
 
 def diff_schemas(old_fields: list[dict[str, Any]], new_fields: list[dict[str, Any]]) -> list[SchemaChange]:

@@ -17,19 +17,19 @@ from openconflict.release.plan import Written
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["AggregateParts", "Gathered", "count", "merged_changes"]
+__all__ = ["AggregateParts", "Gathered", "merged_changes"]
 
 
 @dataclass
 class Gathered:
     """What the rules need of the whole release, gathered part by part."""
 
+    aggregates: AggregateParts
+    cited: Any  # which rows of the curated sources the events cite (a numpy mask)
     rows: int = 0
     newest: dt.date | None = None
-    cited: Any = None  # which rows of the curated sources the events cite (a numpy mask)
     changes: list[Any] = field(default_factory=list)
     modified: int = 0
-    aggregates: AggregateParts | None = None
     countries: dict[str, Country] = field(default_factory=dict)
 
 
@@ -58,8 +58,7 @@ class AggregateParts:
     """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir()
-        self.folder = folder
+        self.folder = folder  # an empty scratch folder the caller removes
         self._files: dict[str, list[Path]] = {}
         self._batches: dict[str, dict[str, list[tuple[int, int]]]] = {}  # name -> iso3 -> (file, batch)
         self._schemas: dict[str, pa.Schema] = {}
@@ -110,9 +109,3 @@ class AggregateParts:
                 raise
             out[name] = Written(writer.num_rows)
         return out
-
-
-def count(kinds: Any, kind: str) -> int:
-    import pyarrow.compute as pc
-
-    return int(pc.sum(pc.equal(kinds, kind)).as_py() or 0)

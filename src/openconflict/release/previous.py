@@ -31,11 +31,12 @@ class ReleasedColumns:
     memory for a million events), and the diff (:func:`openconflict.changeset.compare_events`) only ever
     holds one column of each release at a time; reading them whole kept the old release in memory for the
     whole build. Offers what the diff uses of a table: ``column_names``, ``num_rows`` and ``column(name)``.
-    Reads happen on background threads: the bulkiest column from the start (see ``__init__``), the others
-    a few ahead of the one asked for.
+    Reads happen on background threads, a few columns ahead of the one asked for. (The build reads the
+    previous release country by country instead, :mod:`openconflict.release.parts`; this serves the whole
+    plan, which every refused build takes, and its tests.)
     """
 
-    def __init__(self, path: Path, prefetch: bool = True) -> None:
+    def __init__(self, path: Path) -> None:
         import pyarrow.parquet as pq
 
         self.path = path
@@ -45,18 +46,6 @@ class ReleasedColumns:
         self._reader: ThreadPoolExecutor | None = None
         self._ahead: dict[str, Future[pa.ChunkedArray]] = {}
         self._local = threading.local()
-        # The bulkiest column (the notes: about half of the table) is read now, in the background, while
-        # the curated tables are read, validated and derived, when a core is mostly idle.
-        sizes: dict[str, int] = {}
-        meta = self._file.metadata
-        for g in range(meta.num_row_groups):
-            group = meta.row_group(g)
-            for c in range(group.num_columns):
-                col = group.column(c)
-                sizes[col.path_in_schema] = sizes.get(col.path_in_schema, 0) + col.total_uncompressed_size
-        for name, size in sizes.items():
-            if prefetch and name in self.column_names and size * 4 >= sum(sizes.values()):
-                self._ahead[name] = self._submit(name)
 
     def _read(self, name: str) -> pa.ChunkedArray:
         import pyarrow.parquet as pq
@@ -100,12 +89,11 @@ class ReleasedColumns:
             self._reader = None
 
 
-def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True,
+def read_latest(releases_dir: Path, ledger: Ledger,
                 registries: tuple[str, ...] = REGISTRY_TABLES) -> LatestRelease | None:
     """The latest published release, from its folder (already checked against the ledger): its registries
-    in full, its events one column at a time (:class:`ReleasedColumns`; ``prefetch=False`` when the build
-    reads them a few countries at a time instead, see :mod:`openconflict.release.stream`, which also reads
-    the sources registry batch by batch, so leaves it out of ``registries``)."""
+    in full (those named in ``registries``: a build in parts compares the sources batch by batch, see
+    :mod:`openconflict.release.sources_out`), its events one column at a time (:class:`ReleasedColumns`)."""
     import pyarrow.parquet as pq
 
     if not ledger.entries:
@@ -116,7 +104,7 @@ def read_latest(releases_dir: Path, ledger: Ledger, prefetch: bool = True,
         desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         fields = next((r["schema"]["fields"] for r in desc.get("resources", []) if r.get("name") == "events"), None)
         tables = {n: pq.read_table(folder / "data" / f"{n}.parquet") for n in registries}
-        events = ReleasedColumns(folder / "data" / "events.parquet", prefetch)  # last: it starts a reader thread
+        events = ReleasedColumns(folder / "data" / "events.parquet")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BuildError(f"cannot read the latest published release {entry.version} in {folder}: {exc}") from None
     return LatestRelease(entry.version, dt.date.fromisoformat(entry.date), events, fields, tables)

@@ -141,7 +141,7 @@ def _plan(root: Path, schema: Schema, version: str | None, release_date: dt.date
     data = tmp / "data"
     data.mkdir()
     # the parts read the previous events country by country and its sources batch by batch
-    latest = read_latest(releases_dir, ledger, prefetch=False, registries=("actors", "locations", "deletions"))
+    latest = read_latest(releases_dir, ledger, registries=("actors", "locations", "deletions"))
     try:
         try:
             return plan_in_parts(root, schema, version, date=release_date, today=today, ledger=ledger,
@@ -154,7 +154,7 @@ def _plan(root: Path, schema: Schema, version: str | None, release_date: dt.date
         shutil.rmtree(data)  # whatever the parts wrote: the whole plan is written from scratch
         if latest is not None:
             latest.events.close()
-            latest = read_latest(releases_dir, ledger, prefetch=False)
+            latest = read_latest(releases_dir, ledger)
         curated = read_curated(root, schema)
         plan = plan_release(curated, schema, version, date=release_date, today=today, ledger=ledger,
                             latest=latest, changelog=changelog, citation_template=citation,

@@ -25,10 +25,8 @@ take the memory of the whole release; a release that is published never does.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import shutil
-from collections.abc import Iterator
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from openconflict.curated import Curated, CuratedTable, read_table, read_tables, walk_layout
 from openconflict.errors import BuildError
 from openconflict.ledger import Ledger
-from openconflict.release.gathered import AggregateParts, Gathered, count, merged_changes
+from openconflict.release.gathered import AggregateParts, Gathered, merged_changes
 from openconflict.release.parts import Country, Part, PreviousEvents, Whole, plan_parts
 from openconflict.release.plan import (
     REGISTRY_TABLES,
@@ -90,19 +88,18 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     files, problems, broken = walk_layout(root)
     if problems:
         raise Whole("the layout has problems")
-    registries_read, problems = read_tables(root, schema, files, broken, names=("actors", "locations", "sources",
-                                                                               "deletions"))
+    registries_read, problems = read_tables(root, schema, files, broken, names=REGISTRY_TABLES)
     if problems:
         raise Whole("a registry has problems")
-    registry_names = tuple(registries_read)
-    if not validate_curated(Curated(root, registries_read, [], 0), schema, today, registry_names).ok:
+    if not validate_curated(Curated(root, registries_read, [], 0), schema, today).ok:
         raise Whole("a registry breaks a rule")  # the registries' own rules, once (they never read the events)
     previous = PreviousEvents(Path(latest.events.path)) if latest is not None else None
     parts = plan_parts(files["events"], schema, previous.countries() if previous else set(), budget or PART_BYTES)
     tombstones = registries_read["deletions"].table.column("event_id")
     earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
-    with _scratch(data.parent / ".aggregates") as scratch:  # beside data/, gone before anything is sealed
-        gathered = Gathered(aggregates=AggregateParts(scratch))
+    # the aggregates wait in a scratch folder beside data/, gone however the plan ends (before anything is sealed)
+    with tempfile.TemporaryDirectory(prefix=".aggregates-", dir=data.parent, ignore_cleanup_errors=True) as scratch:
+        gathered = Gathered(AggregateParts(Path(scratch)), cited=np.zeros(registries_read["sources"].num_rows, bool))
         writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
         try:
             for part in parts:
@@ -119,15 +116,11 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
         if version is not None:
             release_dates[version] = date
-        cited = gathered.cited if gathered.cited is not None else np.zeros(registries_read["sources"].num_rows, bool)
         registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
-        sources = write_sources(registries_read.pop("sources").table, schema, cited, data, finish,
+        sources = write_sources(registries_read.pop("sources").table, schema, gathered.cited, data, finish,
                                 Path(latest.events.path).parent / "sources.parquet" if latest else None)
         registries["sources"] = sources.written  # and the curated sources are let go (0.7 GB at 10M events)
-        diff = ReleaseDiff(merged_changes(gathered.changes, latest is not None), modified=gathered.modified)
-        kinds = diff.changes.column("change")
-        diff.added = count(kinds, "added")
-        diff.deleted = count(kinds, "deleted")
+        diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
         if latest is not None:
             if latest.fields is not None:
                 diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
@@ -139,7 +132,6 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
                 release_dates[version] = date
                 registries.update(derive_registries(curated, schema, release_dates, sources=False))
             parsed = check_version(version, ledger)
-            assert gathered.aggregates is not None
             registries.update(gathered.aggregates.write(data, schema.vocabulary("event_type"), finish))
             registries["agreement"] = (agreement if agreement is not None
                                        else release_arrow_schema(schema, "agreement").empty_table())
@@ -162,15 +154,6 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         )
 
 
-@contextlib.contextmanager
-def _scratch(folder: Path) -> Iterator[Path]:
-    """A scratch folder for what the parts keep on disk, removed however the plan ends."""
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
                previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: Gathered,
                writer: Any) -> None:
@@ -189,7 +172,7 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     matched = _match(part, curated_ids, pc.utf8_slice_codeunits(curated_ids, 0, 3), previous, gathered)
     old = previous.take_soon(matched) if previous is not None else None
     sources, cited = _cited_by(events_read, registries["sources"])
-    gathered.cited = cited if gathered.cited is None else gathered.cited | cited
+    gathered.cited |= cited
     curated = Curated(root, {"events": events_read, **registries, "sources": sources}, [], len(part.files))
     try:  # the events' rules (the registries' were checked once, before the parts)
         events = _validated_events(curated, schema, today, ("events",))
@@ -204,7 +187,6 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     if events.num_rows:
         newest = pc.max(events.column("event_date")).as_py()
         gathered.newest = newest if gathered.newest is None else max(gathered.newest, newest)
-    assert gathered.aggregates is not None
     gathered.aggregates.add(aggregate_tables(events, schema.vocabulary("event_type")))
     changes, modified = compare_events(old.result() if old is not None else None, events)
     gathered.changes.append(changes)
@@ -224,8 +206,9 @@ def _cited_by(events: CuratedTable, sources: CuratedTable) -> tuple[CuratedTable
     """
     import pyarrow.compute as pc
 
-    cited = pc.unique(pc.list_flatten(pc.split_pattern(events.table.column("source_ids"), "; ")))
-    keep = pc.is_in(sources.table.column("source_id"), value_set=cited)
+    from openconflict.release.derive import cited_ids
+
+    keep = pc.is_in(sources.table.column("source_id"), value_set=cited_ids(events.table))
     return replace(sources, table=sources.table.filter(keep)), keep.to_numpy(zero_copy_only=False)
 
 

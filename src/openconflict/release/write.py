@@ -185,8 +185,7 @@ def seal_and_hash(path: Path) -> None:
     sha256_file(path)
 
 
-def _render_report(folder: Path, previous: Path | None, plan: ReleasePlan,
-                   tables: dict[str, pa.Table]) -> FileEntry:
+def _render_report(folder: Path, previous: Path | None, tables: dict[str, pa.Table]) -> FileEntry:
     """The release's report (issue 14) in ``report/``; its size and sha256.
 
     ``tables`` (the plan's sources and agreement, and its events unless a large build wrote them in parts)
@@ -271,7 +270,7 @@ def write_release_folder(folder: Path, schema: Schema, plan: ReleasePlan,
         (folder / "CHANGELOG.md").write_text(plan.changelog, encoding="utf-8")
         (folder / "CITATION.cff").write_text(plan.citation, encoding="utf-8")
         _seal(*(folder / n for n in ("datapackage.json", "codebook.md", "CHANGELOG.md", "CITATION.cff")))
-        page = _render_report(folder, previous, plan, report_tables)
+        page = _render_report(folder, previous, report_tables)
         final = descriptor(schema, plan, csvs, report=page)
         (folder / "datapackage.json").write_bytes(descriptor_bytes(final))
         _seal(folder / "datapackage.json")
