@@ -17,11 +17,13 @@ from openconflict.errors import ReportError
 
 from . import SOURCE_COLUMNS
 from .meta import ReleaseMeta, read_meta
-from .uncertainty import RANGE_COLUMNS, Uncertainty, read_uncertainty
+from .uncertainty import RANGE_COLUMNS, FatalityRange, Uncertainty, read_uncertainty
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
+
+    from .tally import EventTally
 
 #: Columns of data/events.parquet the report reads (nothing else is loaded).
 EVENT_COLUMNS = ["event_date", "event_type", "sub_event_type", "actor1", "actor2", "country", "admin1",
@@ -29,6 +31,8 @@ EVENT_COLUMNS = ["event_date", "event_type", "sub_event_type", "actor1", "actor2
                  "source_ids"]
 #: Text columns with few distinct values, read as dictionaries.
 DICTIONARY_COLUMNS = ["event_type", "sub_event_type", "actor1", "actor2", "country", "admin1", "location_id"]
+#: Events counted at a time (a few MB of columns), however large the release.
+BATCH_ROWS = 1 << 17
 TOP_ACTORS = 10
 TOP_PUBLISHERS = 15
 #: The events table's order, used when a release's schema gives no event_type vocabulary.
@@ -80,28 +84,30 @@ class Figures:
     uncertainty: Uncertainty = field(default_factory=Uncertainty)
 
 
-def _read(path: Path, columns: list[str], dictionary: list[str] | None = None,
-          optional: Sequence[str] = (), later: Sequence[str] = ()) -> pa.Table:
-    """The named columns of a release table (and those of ``optional`` it has); vocabulary-like text columns
-    as dictionaries (small, fast). Columns in ``later`` must exist but are not read (a figure reads them a
-    batch at a time, see :func:`_multi_report_events`)."""
+def _read(path: Path, columns: list[str], dictionary: list[str] | None = None) -> pa.Table:
+    """The named columns of a release table; vocabulary-like text columns as dictionaries (small, fast)."""
+    file = _open(path, dictionary)
+    try:
+        table = file.read(columns=columns, use_threads=True).unify_dictionaries()
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
+        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+    return _check_kinds(table, str(path))
+
+
+def _open(path: Path, dictionary: list[str] | None, columns: Sequence[str] = ()) -> Any:
+    """A release table's Parquet file, with the named columns checked to be there."""
     import pyarrow.parquet as pq
 
     if not path.is_file():
         raise ReportError(f"cannot make the report: {path} is missing (is this a release folder?)")
     try:
-        pf = pq.ParquetFile(path, read_dictionary=dictionary or [])
-        missing = [c for c in columns if c not in pf.schema_arrow.names]
-        if missing:
-            raise ReportError(f"cannot make the report: {path} has no column(s) {', '.join(missing)}")
-        present = [c for c in optional if c in pf.schema_arrow.names]
-        table = pf.read(columns=[*(c for c in columns if c not in later), *present],
-                        use_threads=True).unify_dictionaries()
-    except ReportError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a file that is not Parquet
+        file = pq.ParquetFile(path, read_dictionary=dictionary or [])
+    except Exception as exc:  # noqa: BLE001 - as in _read
         raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
-    return _check_kinds(table, str(path))
+    missing = [c for c in columns if c not in file.schema_arrow.names]
+    if missing:
+        raise ReportError(f"cannot make the report: {path} has no column(s) {', '.join(missing)}")
+    return file
 
 
 def _check_kinds(table: pa.Table, where: str) -> pa.Table:
@@ -133,24 +139,11 @@ def codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
     return idx, arr.dictionary.to_pylist()
 
 
-class Coded:
-    """:func:`codes` of a table's columns, each computed once."""
-
-    def __init__(self, table: pa.Table) -> None:
-        self.table = table
-        self._memo: dict[str, tuple[np.ndarray, list[Any]]] = {}
-
-    def __call__(self, name: str) -> tuple[np.ndarray, list[Any]]:
-        if name not in self._memo:
-            self._memo[name] = codes(self.table.column(name))
-        return self._memo[name]
-
-
-def _tally(idx: np.ndarray, values: list[Any], weights: np.ndarray | None = None) -> dict[Any, int]:
+def _tally(idx: np.ndarray, values: list[Any]) -> dict[Any, int]:
     import numpy as np
 
     keep = idx >= 0
-    sums = np.bincount(idx[keep], weights=None if weights is None else weights[keep], minlength=len(values))
+    sums = np.bincount(idx[keep], minlength=len(values))
     out: dict[Any, int] = {}
     for value, n in zip(values, sums.tolist(), strict=True):
         if n and value is not None:
@@ -158,111 +151,108 @@ def _tally(idx: np.ndarray, values: list[Any], weights: np.ndarray | None = None
     return out
 
 
-def ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
+def ranked(counts: Mapping[Any, int]) -> list[tuple[Any, int]]:
     """Largest first; ties in the order of the values, so the result never depends on row order."""
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _monthly(events: pa.Table, coded: Coded, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
-    """Events and fatalities per calendar month and event type, with empty months filled in as zero."""
-    import numpy as np
-    import pyarrow.compute as pc
+def _tallied(folder: Path, tables: Mapping[str, pa.Table]) -> EventTally:
+    """The events' counts, a batch at a time, from ``tables["events"]`` or else the release's Parquet file."""
+    from .tally import EventTally
 
-    dates = events.column("event_date")
-    if events.num_rows == 0 or dates.null_count == events.num_rows:
+    if "events" in tables:
+        table = tables["events"]
+        missing = [c for c in EVENT_COLUMNS if c not in table.column_names]
+        if missing:
+            raise ReportError(f"cannot make the report: the events table has no column(s) {', '.join(missing)}")
+        ranges = all(c in table.column_names for c in RANGE_COLUMNS)
+        table = _check_kinds(table.select([*EVENT_COLUMNS, *(RANGE_COLUMNS if ranges else ())]), "events")
+        tally = EventTally(ranges)
+        for start in range(0, table.num_rows, BATCH_ROWS):
+            _add(tally, table.slice(start, BATCH_ROWS))
+        return tally
+    path = folder / "data" / "events.parquet"
+    file = _open(path, DICTIONARY_COLUMNS, EVENT_COLUMNS)
+    ranges = all(c in file.schema_arrow.names for c in RANGE_COLUMNS)
+    columns = [*EVENT_COLUMNS, *(RANGE_COLUMNS if ranges else ())]
+    _check_kinds(file.schema_arrow.empty_table().select(columns), str(path))
+    tally = EventTally(ranges)
+    try:
+        groups: list[int] = []
+        rows = 0
+        for i in range(file.metadata.num_row_groups):  # row groups are small (4,096 rows): read a run of them
+            groups.append(i)
+            rows += file.metadata.row_group(i).num_rows
+            if rows >= BATCH_ROWS or i == file.metadata.num_row_groups - 1:
+                _add(tally, file.read_row_groups(groups, columns=columns, use_threads=True))
+                groups, rows = [], 0
+    except ReportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as in _read
+        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+    return tally
+
+
+def _add(tally: EventTally, table: pa.Table) -> None:
+    """Count a slice of the events as one batch (its chunks' dictionaries merged, in the order they come)."""
+    for batch in table.unify_dictionaries().combine_chunks().to_batches():
+        tally.add(batch)
+
+
+def _monthly(tally: EventTally, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
+    """Events and fatalities per calendar month and event type, with empty months filled in as zero."""
+    from .tally import split
+
+    if tally.months is None:
         return [], {}, {}
-    month = pc.add(pc.multiply(pc.year(dates), 12), pc.subtract(pc.month(dates), 1))
-    m = pc.fill_null(month, -1).to_numpy().astype(np.int64)
-    first, last = int(m[m >= 0].min()), int(m.max())
+    first, last = tally.months
     months = [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, last + 1)]
-    t_idx, t_values = coded("event_type")
-    ok = (m >= 0) & (t_idx >= 0)
-    key = (m[ok] - first) * len(t_values) + t_idx[ok]
-    size = len(months) * len(t_values)
-    n = np.bincount(key, minlength=size).reshape(len(months), len(t_values))
-    fat = pc.fill_null(events.column("fatalities"), 0).to_numpy().astype(np.float64)
-    f = np.bincount(key, weights=fat[ok], minlength=size).reshape(len(months), len(t_values))
+    by_type: dict[int, list[tuple[int, int, int]]] = {}
+    for key, (n, f) in tally.month_type.items():
+        month, kind = split(key)
+        by_type.setdefault(kind, []).append((month - first, n, f))
     ev: dict[str, list[int]] = {k: [0] * len(months) for k in types}
     fa: dict[str, list[int]] = {k: [0] * len(months) for k in types}
-    for j, kind in enumerate(t_values):
-        if not n[:, j].any():
+    for code, kind in enumerate(tally.coded["event_type"].values):
+        if code not in by_type:
             continue
         ev.setdefault(kind, [0] * len(months))
         fa.setdefault(kind, [0] * len(months))
-        ev[kind] = [a + int(b) for a, b in zip(ev[kind], n[:, j].tolist(), strict=True)]
-        fa[kind] = [a + int(round(b)) for a, b in zip(fa[kind], f[:, j].tolist(), strict=True)]
+        for at, n, f in by_type[code]:
+            ev[kind][at] += n
+            fa[kind][at] += f
     return months, ev, fa
 
 
-def _points(events: pa.Table, coded: Coded) -> dict[str, Any]:
+def _points(tally: EventTally) -> dict[str, Any]:
     """Map markers: events with the same place, event type and fatality class coincide, so each such
-    group is one marker (with the number of events behind it); see mapping.FATALITY_CLASSES.
+    group is one marker (with the number of events behind it), in the order of place, type and class
+    (each numbered as first seen); see mapping.FATALITY_CLASSES.
 
     A marker stands at the coordinates of the first event at its place (a place's events share them).
     """
     import numpy as np
-    import pyarrow.compute as pc
 
-    from .mapping import fatality_class
-
-    lat = pc.fill_null(events.column("latitude"), np.nan).to_numpy()
-    lon = pc.fill_null(events.column("longitude"), np.nan).to_numpy()
-    loc, l_values = coded("location_id")
-    typ, t_values = coded("event_type")
-    cls = fatality_class(pc.fill_null(events.column("fatalities"), 0).to_numpy())
-    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon) & (loc >= 0) & (typ >= 0))
-    first_at = np.zeros(max(1, len(l_values)), dtype=np.int64)
-    first_at[loc[ok][::-1]] = ok[::-1]  # the last write wins: the first row of each place
-    nt, nc = len(t_values) + 1, 64
-    key = (loc[ok] * nt + typ[ok]) * nc + cls[ok]
-    space = len(l_values) * nt * nc
-    if space <= 16_000_000:  # counting sort: linear, and the keys come out in order
-        counts = np.bincount(key, minlength=space)
-        keys = np.flatnonzero(counts)
-        count = counts[keys]
-    else:
-        keys, count = np.unique(key, return_counts=True)
-    rows = first_at[keys // (nt * nc)]
-    return {"latitude": lat[rows], "longitude": lon[rows],
-            "event_type": np.asarray(t_values, dtype=object)[(keys // nc) % nt],
-            "size_class": keys % nc, "events": count}
+    keys = sorted(tally.markers)
+    types = np.asarray(tally.coded["event_type"].values, dtype=object)
+    return {"latitude": np.array([tally.places[k[0]][0] for k in keys], np.float64),
+            "longitude": np.array([tally.places[k[0]][1] for k in keys], np.float64),
+            "event_type": types[np.array([k[1] for k in keys], np.int64)],
+            "size_class": np.array([k[2] for k in keys], np.int64),
+            "events": np.array([tally.markers[k] for k in keys], np.int64)}
 
 
-def _precision(coded: Coded, column: str, meanings: dict[int, str]) -> list[tuple[int, str, int]]:
-    counts = _tally(*coded(column))
+def _precision(counts: Mapping[int, int], meanings: dict[int, str]) -> list[tuple[int, str, int]]:
     keys = sorted(set(meanings) | set(counts))
     return [(code, meanings.get(code, "code not in the codebook"), counts.get(code, 0)) for code in keys]
 
 
-def _columns(table: pa.Table, columns: list[str], where: str, optional: Sequence[str] = ()) -> pa.Table:
-    """The named columns (and those of ``optional`` it has) of a table the caller already holds, checked like
-    :func:`_read` checks a file's."""
+def _columns(table: pa.Table, columns: list[str], where: str) -> pa.Table:
+    """The named columns of a table the caller already holds, checked like :func:`_read` checks a file's."""
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise ReportError(f"cannot make the report: the {where} table has no column(s) {', '.join(missing)}")
-    return _check_kinds(table.select([*columns, *(c for c in optional if c in table.column_names)]), where)
-
-
-def _multi_report_events(events: pa.Table, path: Path) -> int:
-    """Events citing more than one report; counted a batch at a time from the file when ``events`` lacks
-    the (bulky) ``source_ids`` column: at 10M events it would add about 400 MB to a build's peak."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    def count(ids: Any) -> int:
-        return int(pc.sum(pc.greater_equal(pc.count_substring(pc.fill_null(ids, ""), "; "), 1)).as_py() or 0)
-
-    if "source_ids" in events.column_names:
-        return count(events.column("source_ids"))
-    try:
-        file = pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001 - as in _read
-        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
-    _check_kinds(file.schema_arrow.empty_table().select(["source_ids"]), str(path))  # as if read whole
-    try:
-        return sum(count(batch.column(0)) for batch in file.iter_batches(batch_size=65_536, columns=["source_ids"]))
-    except Exception as exc:  # noqa: BLE001 - as in _read
-        raise ReportError(f"cannot make the report: {path} is not a readable Parquet file ({exc})") from None
+    return _check_kinds(table.select(columns), where)
 
 
 def compute_figures(folder: Path, previous: Path | None = None,
@@ -270,61 +260,49 @@ def compute_figures(folder: Path, previous: Path | None = None,
     """Read the release in ``folder`` (and the version of ``previous``) and compute the report's numbers.
 
     ``tables`` may give the ``events`` and ``sources`` tables in memory instead of reading their Parquet
-    files (the same rows give the same numbers: every count is over values, ties broken by value)."""
-    import numpy as np
-    import pyarrow.compute as pc
-
+    files (the same rows give the same numbers: every count is over values, ties broken by value). The
+    events are counted a batch at a time (:mod:`.tally`), so the report's memory does not grow with them."""
     if not folder.is_dir():
         raise ReportError(f"cannot make the report: no release folder at {folder}")
     meta = read_meta(folder, previous)
     tables = tables or {}
-    events = (_columns(tables["events"], EVENT_COLUMNS, "events", RANGE_COLUMNS) if "events" in tables
-              else _read(folder / "data" / "events.parquet", EVENT_COLUMNS, DICTIONARY_COLUMNS, RANGE_COLUMNS,
-                         later=["source_ids"]))
     sources = (_columns(tables["sources"], SOURCE_COLUMNS, "sources") if "sources" in tables
                else _read(folder / "data" / "sources.parquet", SOURCE_COLUMNS, SOURCE_COLUMNS))
+    tally = _tallied(folder, tables)
     types = list(meta.event_types or DEFAULT_EVENT_TYPES)
-    first = last = None
-    if events.num_rows and events.column("event_date").null_count < events.num_rows:
-        lo, hi = pc.min_max(events.column("event_date")).values()
-        first, last = str(lo.as_py()), str(hi.as_py())
-    coded = Coded(events)
-    country, c_values = coded("country")
-    admin1, a_values = coded("admin1")
-    both = (country >= 0) & (admin1 >= 0)
+    values = {name: seen.values for name, seen in tally.coded.items()}
     headline = Headline(
-        events=events.num_rows,
-        fatalities=int(pc.sum(events.column("fatalities")).as_py() or 0),
+        events=tally.rows,
+        fatalities=tally.fatalities,
         reports=sources.num_rows,
         publishers=len(_tally(*codes(sources.column("publisher")))),
         languages=len(_tally(*codes(sources.column("language")))),
-        first_date=first, last_date=last, countries=sorted(_tally(country, c_values)),
-        governorates=len({(c_values[k // len(a_values)], a_values[k % len(a_values)])
-                          for k in np.unique(country[both] * len(a_values) + admin1[both]).tolist()}))
+        first_date=None if tally.first is None else str(tally.first),
+        last_date=None if tally.last is None else str(tally.last),
+        countries=sorted(values["country"]),  # (a value is numbered only once a row holds it)
+        governorates=len({(values["country"][c], values["admin1"][a]) for c, a in tally.governorates}))
     fig = Figures(meta=meta, headline=headline, event_types=types)
-    fig.months, fig.monthly_events, fig.monthly_fatalities = _monthly(events, coded, types)
+    fig.months, fig.monthly_events, fig.monthly_fatalities = _monthly(tally, types)
     fig.event_types += [k for k in fig.monthly_events if k not in fig.event_types]
     rank = {t: i for i, t in enumerate(fig.event_types)}
-    typ, t_values = coded("event_type")
-    sub, s_values = coded("sub_event_type")
-    ok = (typ >= 0) & (sub >= 0)
-    pairs = np.bincount(typ[ok] * max(1, len(s_values)) + sub[ok], minlength=len(t_values) * max(1, len(s_values)))
     merged: dict[tuple[str, str], int] = {}
-    for k in np.flatnonzero(pairs).tolist():
-        pair = (t_values[k // len(s_values)], s_values[k % len(s_values)])
-        merged[pair] = merged.get(pair, 0) + int(pairs[k])
+    for (t, s) in sorted(tally.sub_types):
+        pair = (values["event_type"][t], values["sub_event_type"][s])
+        merged[pair] = merged.get(pair, 0) + tally.sub_types[(t, s)]
     fig.sub_event_types = sorted(((t, s, n) for (t, s), n in merged.items()),
                                  key=lambda r: (rank.get(r[0], len(rank)), -r[2], r[1]))
-    fig.top_actor1 = ranked(_tally(*coded("actor1")))[:TOP_ACTORS]
-    fig.top_actor2 = ranked(_tally(*coded("actor2")))[:TOP_ACTORS]
-    fig.points = _points(events, coded)
-    fig.time_precision = _precision(coded, "time_precision", TIME_PRECISION)
-    fig.geo_precision = _precision(coded, "geo_precision", GEO_PRECISION)
-    fig.multi_report_events = _multi_report_events(events, folder / "data" / "events.parquet")
+    fig.top_actor1, fig.top_actor2 = (
+        ranked({values[name][code]: n for code, n in counter.items()})[:TOP_ACTORS]
+        for name, counter in zip(("actor1", "actor2"), tally.actors, strict=True))
+    fig.points = _points(tally)
+    fig.time_precision = _precision(tally.precision["time_precision"], TIME_PRECISION)
+    fig.geo_precision = _precision(tally.precision["geo_precision"], GEO_PRECISION)
+    fig.multi_report_events = tally.multi_report
     publishers = ranked(_tally(*codes(sources.column("publisher"))))
     fig.reports_by_publisher = publishers[:TOP_PUBLISHERS]
     rest = publishers[TOP_PUBLISHERS:]
     fig.publishers_not_shown = (len(rest), sum(n for _, n in rest))
     fig.reports_by_language = ranked(_tally(*codes(sources.column("language"))))
-    fig.uncertainty = read_uncertainty(folder, events, tables.get("agreement"))
+    ranges = None if tally.ranges is None else FatalityRange(*tally.ranges)
+    fig.uncertainty = read_uncertainty(folder, ranges, tables.get("agreement"))
     return fig

@@ -2,8 +2,8 @@
 
 Why apart from :mod:`figures`: both come from tables that only releases from 2.1.0 on carry (the
 ``fatalities_best``/``fatalities_high``/``fatalities_known`` columns and ``data/agreement``); older
-releases render without them, saying so, instead of failing. The range columns come with the events table
-:mod:`figures` reads once; the agreement table from the release folder (or the build's copy in memory).
+releases render without them, saying so, instead of failing. The ranges are summed with the events'
+other counts (:mod:`.tally`); the agreement table comes from the release folder (or the build's copy).
 """
 
 from __future__ import annotations
@@ -45,19 +45,13 @@ class Uncertainty:
     has_agreement_table: bool = False
 
 
-def read_uncertainty(folder: Path, events: pa.Table, agreement: pa.Table | None = None) -> Uncertainty:
-    """The fatality ranges of ``events`` (the report's events table, with the range columns where the release
-    has them) and ``folder``'s agreement table (``agreement`` when the caller holds it already)."""
-    import pyarrow.compute as pc
+def read_uncertainty(folder: Path, ranges: FatalityRange | None, agreement: pa.Table | None = None) -> Uncertainty:
+    """The fatality ranges summed over the events (None where the release has no range columns) and
+    ``folder``'s agreement table (``agreement`` when the caller holds it already)."""
     import pyarrow.parquet as pq
 
-    out = Uncertainty()
+    out = Uncertainty(ranges=ranges)
     try:
-        if all(c in events.column_names for c in RANGE_COLUMNS):
-            known = pc.fill_null(events.column("fatalities_known"), False)
-            out.ranges = FatalityRange(best=int(pc.sum(events.column("fatalities_best")).as_py() or 0),
-                                       high=int(pc.sum(events.column("fatalities_high")).as_py() or 0),
-                                       unknown=int(pc.sum(pc.invert(known)).as_py() or 0))
         path = folder / "data" / "agreement.parquet"
         if agreement is not None or path.is_file():
             out.has_agreement_table = True
