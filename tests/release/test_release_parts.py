@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.synth import generate  # noqa: E402
 
-from openconflict.release import build_release, publish, stream  # noqa: E402
+from openconflict.release import build_release, publish, sources_in, stream  # noqa: E402
 from openconflict.release.write import ROW_GROUP, PartsWriter, write_table  # noqa: E402
 
 DATE = "2026-02-01"
@@ -59,6 +59,9 @@ def _build(root: Path, out: Path, version: str, monkeypatch: pytest.MonkeyPatch,
             m.setattr(stream, "plan_in_parts", parts)
         else:
             m.setattr(stream, "PART_BYTES", budget)
+            if budget < 1 << 40:  # the sources registry in many chunks and store batches too
+                m.setattr(sources_in, "CHUNK_BYTES", 4096)
+                m.setattr(sources_in, "STORE_ROWS", 97)
             m.setattr(stream, "_plan_part", counted)
             m.setattr(publish, "plan_release", whole)
         result = build_release(root, version, date=DATE, releases_dir=out / "releases", dist_dir=out / "dist")
@@ -208,6 +211,8 @@ def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path)
 def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path: Path, batch: int,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Same bytes as the whole registry, and 'unchanged since the previous release' told batch by batch."""
+    import datetime as dt
+
     from openconflict.curated import read_curated
     from openconflict.release import sources_out
     from openconflict.release.derive import released_sources, sources_order
@@ -218,6 +223,8 @@ def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path:
     schema = load_schema()
     curated = read_curated(root, schema).tables["sources"].table
     cited = np.arange(curated.num_rows) % 3 != 0  # most reports cited, some not
+    monkeypatch.setattr(sources_in, "STORE_ROWS", 61)
+    store = sources_in.SourceStore.read([root / "sources.csv"], [], root, schema, dt.date(2026, 11, 30), tmp_path)
     whole = tmp_path / "whole"
     whole.mkdir()
     write_table(released_sources(curated, schema, sources_order(curated, cited)), whole, "sources")
@@ -226,7 +233,7 @@ def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path:
                                        ("fewer", cited & (np.arange(curated.num_rows) != 5), whole, False)]:
         out = tmp_path / name
         out.mkdir()
-        got = sources_out.write_sources(curated, schema, mask, out, previous=None if previous is None else
+        got = sources_out.write_sources(store, schema, mask, out, previous=None if previous is None else
                                         previous / "sources.parquet")
         assert got.same is same
         if name != "fewer":
@@ -244,7 +251,7 @@ def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path:
                 edited, "sources")
     out = tmp_path / "against-edited"
     out.mkdir()
-    assert sources_out.write_sources(curated, schema, cited, out, previous=edited / "sources.parquet").same is False
+    assert sources_out.write_sources(store, schema, cited, out, previous=edited / "sources.parquet").same is False
 
 
 def test_parts_are_runs_of_files_in_the_release_order(tmp_path: Path) -> None:

@@ -273,8 +273,13 @@ def sources_order(table: pa.Table, cited: pa.Array | Any | None) -> pa.Array:
 def released_sources(table: pa.Table, schema: Schema, rows: pa.Array) -> pa.Table:
     """The released sources at ``rows`` of the curated ``table`` (see :func:`sources_order`), typed. Typing
     is row by row, so it commutes with the cut and the sort, and a build may type them a batch at a time."""
-    released = table.select([f.name for f in release_arrow_schema(schema, "sources")])
-    return _typed(take_rows(released, rows), schema, "sources")
+    return typed_sources(take_rows(table.select([f.name for f in release_arrow_schema(schema, "sources")]), rows),
+                         schema)
+
+
+def typed_sources(curated: pa.Table, schema: Schema) -> pa.Table:
+    """Curated sources rows as released: the released columns, typed."""
+    return _typed(curated.select([f.name for f in release_arrow_schema(schema, "sources")]), schema, "sources")
 
 
 def cited_ids(events: pa.Table) -> pa.Array:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["IdLists", "lookup", "null_if_empty", "take_rows", "to_int"]
+__all__ = ["IdLists", "lookup", "null_if_empty", "take_grouped", "take_rows", "to_int"]
 
 
 def null_if_empty(arr: Any) -> Any:
@@ -34,25 +34,37 @@ def take_rows(table: Any, rows: Any) -> Any:
 
     Why: Arrow's ``take`` on a chunked table concatenates every chunk of every column before it takes,
     each call; taking the released sources a batch at a time from a 3.3M-row curated table (10M events)
-    copied the whole 0.7 GB table once per batch. Here each chunk gives its own rows, and only the (small)
-    result is put back in the order asked for.
+    copied the whole 0.7 GB table once per batch. Here each chunk gives its own rows (:func:`take_grouped`).
     """
+    import numpy as np
+    import pyarrow as pa
+
+    batches = table.to_batches()
+    if len(batches) <= 1 or len(rows) == 0:
+        return table.take(rows if isinstance(rows, (pa.Array, pa.ChunkedArray)) else pa.array(rows, pa.int64()))
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    return take_grouped(starts, batches.__getitem__, rows)
+
+
+def take_grouped(starts: Any, batch: Any, rows: Any) -> Any:
+    """The rows numbered ``rows`` (any order) of a table held as batches: ``batch(k)`` is the k-th, which
+    begins at row ``starts[k]``. Each batch is asked for once and gives its own rows; only the (small) result
+    is put back in the order asked for. The batches may be in memory or on disk
+    (:class:`openconflict.release.sources_in.SourceStore`)."""
     import numpy as np
     import pyarrow as pa
 
     rows = np.asarray(rows.to_numpy(zero_copy_only=False) if isinstance(rows, (pa.Array, pa.ChunkedArray))
                       else rows, dtype=np.int64)
-    batches = table.to_batches()
-    if len(batches) <= 1 or len(rows) == 0:
-        return table.take(pa.array(rows, pa.int64()))
-    starts = np.cumsum([0] + [b.num_rows for b in batches])
     chunk = np.searchsorted(starts, rows, side="right") - 1
     by_chunk = np.argsort(chunk, kind="stable")
     pieces = []
     for k in np.unique(chunk).tolist():
         mine = by_chunk[chunk[by_chunk] == k]
-        pieces.append(pa.Table.from_batches([batches[k].take(pa.array(rows[mine] - starts[k]))]))
+        pieces.append(pa.Table.from_batches([batch(k).take(pa.array(rows[mine] - starts[k]))]))
     grouped = pa.concat_tables(pieces).combine_chunks()
+    if np.array_equal(by_chunk, np.arange(len(rows))):
+        return grouped  # asked for batch by batch already
     back = np.empty(len(rows), dtype=np.int64)
     back[by_chunk] = np.arange(len(rows))
     return grouped.take(pa.array(back))

@@ -2,8 +2,9 @@
 
 Why: the sources registry grows with the events (3.3M reports at 10M synthetic events, 0.7 GB in memory);
 made whole, the released copy doubled that at the very end of a large build. Here its rows (cut to the
-reports the events cite, in id order: :func:`~openconflict.release.derive.sources_order`) are typed and
-handed to the parts writer a batch at a time, and what the plan needs of the table is gathered on the way:
+reports the events cite, in id order: :func:`~openconflict.release.derive.sources_order`) are taken from the
+registry's store on disk (:mod:`openconflict.release.sources_in`), typed and handed to the parts writer a
+batch at a time, and what the plan needs of the table is gathered on the way:
 whether it equals the previous release's (compared batch by batch with that file), its publishers, its
 newest report date, and the two columns the report counts. The files are the bytes the whole table gives
 (:class:`~openconflict.release.write.PartsWriter`).
@@ -22,6 +23,7 @@ from openconflict.release.plan import Written
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from openconflict.release.sources_in import SourceStore
     from openconflict.schema import Schema
 
 __all__ = ["BATCH_ROWS", "ReleasedSources", "write_sources"]
@@ -70,18 +72,18 @@ class _Rows:
         return out
 
 
-def write_sources(curated: pa.Table, schema: Schema, cited: Any, data: Path, finish: Any = None,
+def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, finish: Any = None,
                   previous: Path | None = None) -> ReleasedSources:
-    """Write the released sources of the curated ``curated`` table (cut to ``cited``: a mask of its rows)
-    into ``data``; ``previous`` is the previous release's ``sources.parquet`` (None for a first release)."""
+    """Write the released sources of the ``curated`` registry (cut to ``cited``: a mask of its rows) into
+    ``data``; ``previous`` is the previous release's ``sources.parquet`` (None for a first release)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from openconflict.release.derive import release_arrow_schema, released_sources, sources_order
+    from openconflict.release.derive import release_arrow_schema, sources_order, typed_sources
     from openconflict.release.write import PartsWriter
     from openconflict.reporting import SOURCE_COLUMNS
 
-    order = sources_order(curated, cited)
+    order = sources_order(pa.table({"source_id": curated.ids}), cited)
     target = release_arrow_schema(schema, "sources")
     earlier = _Rows(previous) if previous is not None and previous.is_file() else None
     same = earlier is not None and earlier.file.metadata.num_rows == len(order) and \
@@ -92,7 +94,7 @@ def write_sources(curated: pa.Table, schema: Schema, cited: Any, data: Path, fin
     writer = PartsWriter(data, "sources", target, finish=finish)
     try:
         for at in range(0, len(order), BATCH_ROWS):
-            batch = released_sources(curated, schema, order.slice(at, BATCH_ROWS))
+            batch = typed_sources(curated.take(order.slice(at, BATCH_ROWS)), schema)
             writer.add(batch)
             if same and earlier is not None:
                 same = batch.equals(earlier.take(batch.num_rows))

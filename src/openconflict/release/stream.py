@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openconflict.curated import Curated, CuratedTable, read_table, read_tables, walk_layout
+from openconflict.curated import Curated, read_table, read_tables, walk_layout
 from openconflict.errors import BuildError
 from openconflict.ledger import Ledger
 from openconflict.release.gathered import AggregateParts, Gathered, merged_changes
@@ -48,6 +47,7 @@ from openconflict.release.plan import (
     check_tombstones,
     check_version,
 )
+from openconflict.release.sources_in import SourceStore
 from openconflict.release.sources_out import write_sources
 from openconflict.validate import validate_curated
 from openconflict.versions import next_version
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PART_BYTES", "Part", "PreviousEvents", "Whole", "plan_in_parts", "plan_parts"]
 
+_SMALL_REGISTRIES = tuple(n for n in REGISTRY_TABLES if n != "sources")
 #: A part is closed once its event files hold this many bytes (about 130,000 events of realistic text).
 PART_BYTES = 64 << 20
 
@@ -88,23 +89,24 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     files, problems, broken = walk_layout(root)
     if problems:
         raise Whole("the layout has problems")
-    registries_read, problems = read_tables(root, schema, files, broken, names=REGISTRY_TABLES)
-    if problems:
+    # the registries but the sources, read whole and checked by their own rules once (they never read the events)
+    registries_read, problems = read_tables(root, schema, files, broken, names=_SMALL_REGISTRIES)
+    if problems or not validate_curated(Curated(root, registries_read, [], 0), schema, today).ok:
         raise Whole("a registry has problems")
-    if not validate_curated(Curated(root, registries_read, [], 0), schema, today).ok:
-        raise Whole("a registry breaks a rule")  # the registries' own rules, once (they never read the events)
-    previous = PreviousEvents(Path(latest.events.path)) if latest is not None else None
-    parts = plan_parts(files["events"], schema, previous.countries() if previous else set(), budget or PART_BYTES)
-    tombstones = registries_read["deletions"].table.column("event_id")
-    earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
-    # the aggregates wait in a scratch folder beside data/, gone however the plan ends (before anything is sealed)
-    with tempfile.TemporaryDirectory(prefix=".aggregates-", dir=data.parent, ignore_cleanup_errors=True) as scratch:
-        gathered = Gathered(AggregateParts(Path(scratch)), cited=np.zeros(registries_read["sources"].num_rows, bool))
+    # the aggregates and the sources wait in a scratch folder beside data/, gone however the plan ends
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=data.parent, ignore_cleanup_errors=True) as scratch:
+        store = SourceStore.read(files["sources"], broken["sources"], root, schema, today, Path(scratch))
+        previous = PreviousEvents(Path(latest.events.path)) if latest is not None else None
+        parts = plan_parts(files["events"], schema, previous.countries() if previous else set(),
+                           budget or PART_BYTES)
+        tombstones = registries_read["deletions"].table.column("event_id")
+        earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
+        gathered = Gathered(AggregateParts(Path(scratch)), cited=np.zeros(store.num_rows, bool))
         writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
         try:
             for part in parts:
-                _plan_part(root, schema, today, part, registries_read, previous, tombstones, earlier, gathered,
-                           writer)
+                _plan_part(root, schema, today, part, registries_read, store, previous, tombstones, earlier,
+                           gathered, writer)
             writer.close()
         except BaseException:
             writer.abort()
@@ -117,9 +119,10 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         if version is not None:
             release_dates[version] = date
         registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
-        sources = write_sources(registries_read.pop("sources").table, schema, gathered.cited, data, finish,
+        sources = write_sources(store, schema, gathered.cited, data, finish,
                                 Path(latest.events.path).parent / "sources.parquet" if latest else None)
-        registries["sources"] = sources.written  # and the curated sources are let go (0.7 GB at 10M events)
+        store.close()
+        registries["sources"] = sources.written
         diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
         if latest is not None:
             if latest.fields is not None:
@@ -155,7 +158,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
 
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
-               previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: Gathered,
+               store: SourceStore, previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: Gathered,
                writer: Any) -> None:
     """Read, validate, derive, compare and hand one part's events to the writer."""
     import pyarrow.compute as pc
@@ -171,7 +174,7 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     curated_ids = events_read.table.column("event_id")
     matched = _match(part, curated_ids, pc.utf8_slice_codeunits(curated_ids, 0, 3), previous, gathered)
     old = previous.take_soon(matched) if previous is not None else None
-    sources, cited = _cited_by(events_read, registries["sources"])
+    sources, cited = store.cited_by(events_read.table)
     gathered.cited |= cited
     curated = Curated(root, {"events": events_read, **registries, "sources": sources}, [], len(part.files))
     try:  # the events' rules (the registries' were checked once, before the parts)
@@ -194,22 +197,6 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     writer.add(events)
     for iso3 in part.ends:
         _settle(gathered.countries.pop(iso3), previous is not None, gathered)
-
-
-def _cited_by(events: CuratedTable, sources: CuratedTable) -> tuple[CuratedTable, Any]:
-    """The sources registry cut to the rows this part's events cite, and which rows those are (a mask).
-
-    Why: each lookup of a part's source ids in the registry (validation's references and dates, the
-    derived publishers, scales and URLs) would otherwise hash every source of the release again, part
-    after part (3.3M ids at 10M events). Every id the part cites finds the same rows, and an id it cites
-    that the registry lacks is still missing; the registry's own rules ran once on all of it.
-    """
-    import pyarrow.compute as pc
-
-    from openconflict.release.derive import cited_ids
-
-    keep = pc.is_in(sources.table.column("source_id"), value_set=cited_ids(events.table))
-    return replace(sources, table=sources.table.filter(keep)), keep.to_numpy(zero_copy_only=False)
 
 
 def _match(part: Part, ids: Any, iso3s: Any, previous: PreviousEvents | None, gathered: Gathered) -> Any:

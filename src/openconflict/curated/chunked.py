@@ -1,0 +1,86 @@
+"""One curated file read a chunk of whole lines at a time, each chunk a curated table of its own.
+
+Why: a registry that grows with the events (``sources.csv``: 673 MB at 10M synthetic events) held whole
+as text and as Arrow costs a build in parts more memory than any of its parts (issue 12). A chunk is read,
+checked as text and parsed the way :func:`~openconflict.curated.read_table` reads a file, and numbered with
+the lines a whole read gives it, so the rules can run on it alone.
+
+A chunk can be judged alone only when each of its lines is one row: a blank line, a line break inside a
+quoted cell, text with problems (bad bytes, a lone carriage return) or a header that is not exactly the
+expected one raise :class:`NeedsWholeRead`, and the caller reads the file whole, which reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .layout import display
+from .parse import try_arrow
+from .text import load_bytes
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from . import CuratedTable
+
+__all__ = ["NeedsWholeRead", "read_chunks"]
+
+
+class NeedsWholeRead(Exception):  # noqa: N818 - a signal to the caller, not a problem of the file
+    """The file holds something a chunk cannot judge alone: read it whole (:func:`~.read_table`)."""
+
+
+def read_chunks(name: str, path: Path, root: Path, columns: list[str], size: int) -> Iterator[CuratedTable]:
+    """The rows of ``path`` (table ``name``) as curated tables of about ``size`` bytes of text each, with the
+    file and line numbers a whole read gives; raise :class:`NeedsWholeRead` where a chunk cannot judge."""
+    from . import CuratedTable
+
+    shown = display(path, root)
+    first = 0
+    for chunk in _texts(path, columns, size):
+        text, problems = load_bytes(chunk, shown, columns)
+        if text is None or problems or text.header != columns:
+            raise NeedsWholeRead(f"{shown} needs the full text checks")
+        if not text.body:
+            continue  # (the file's header alone)
+        table = try_arrow(text.body, text.body.count(b"\n"), columns)
+        if table is None:
+            raise NeedsWholeRead(f"{shown} has rows that are not one line each")
+        yield CuratedTable(name, columns, _numbered(table.combine_chunks(), first), [shown],
+                           suspect_controls=text.suspect_controls)
+        first += table.num_rows
+
+
+def _numbered(table: pa.Table, first: int) -> pa.Table:
+    """``_file`` and ``_line`` of rows ``first``... of a file whose every line after the header is a row."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = table.append_column("_file", pa.array(np.zeros(table.num_rows, np.int32)))
+    return table.append_column("_line", pa.array(np.arange(first + 2, first + 2 + table.num_rows, dtype=np.int64)))
+
+
+def _texts(path: Path, columns: list[str], size: int) -> Iterator[bytes]:
+    """The file as texts of whole lines, about ``size`` bytes each; each after the first led by the
+    expected header, so that every chunk reads as a file of its own."""
+    header = ",".join(columns).encode() + b"\n"
+    rest = b""
+    first = True
+    try:
+        with path.open("rb") as f:
+            while True:
+                block = f.read(size)
+                data = rest + block
+                cut = len(data) if not block else data.rfind(b"\n") + 1
+                if cut > 0:
+                    yield data[:cut] if first else header + data[:cut]
+                    first = False
+                rest = data[cut:]
+                if not block:
+                    break
+    except OSError as exc:
+        raise NeedsWholeRead(str(exc)) from None
+    if first:
+        raise NeedsWholeRead(f"{path.name} is empty")
