@@ -40,3 +40,17 @@ def test_a_later_build_diffs_against_the_previous_release(tree: Tree) -> None:
     tree.write()
     result = build_release(tree.root, "0.2.0", date="2026-01-15", releases_dir=tree.releases, dist_dir=None)
     assert (result.diff.added, result.diff.modified, result.diff.deleted) == (1, 0, 0)
+
+
+def test_the_footer_is_read_only_when_asked_for_and_a_bad_file_is_a_build_error(tmp_path: object) -> None:
+    """A build in parts never asks the whole plan's reader for anything but its path (its parsed footer is
+    about 100 MB at 10M events); a file that is not Parquet gives a build error when first asked, no traceback."""
+    from pathlib import Path
+
+    bad = Path(str(tmp_path)) / "events.parquet"
+    bad.write_bytes(b"PAR1 this is not a Parquet footer")
+    cols = ReleasedColumns(bad)  # nothing read yet
+    with pytest.raises(BuildError, match="cannot read the latest published release's events"):
+        cols.column_names  # noqa: B018 - the property reads the footer
+    with pytest.raises(BuildError, match="cannot read the latest published release's events"):
+        cols.column("notes")

@@ -37,15 +37,33 @@ class ReleasedColumns:
     """
 
     def __init__(self, path: Path) -> None:
-        import pyarrow.parquet as pq
-
         self.path = path
-        self._file = pq.ParquetFile(path)
-        self.column_names: list[str] = list(self._file.schema_arrow.names)
-        self.num_rows: int = self._file.metadata.num_rows
+        self._shape: tuple[list[str], int] | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._ahead: dict[str, Future[pa.ChunkedArray]] = {}
         self._local = threading.local()
+
+    @property
+    def column_names(self) -> list[str]:
+        return self._read_shape()[0]
+
+    @property
+    def num_rows(self) -> int:
+        return self._read_shape()[1]
+
+    def _read_shape(self) -> tuple[list[str], int]:
+        """The column names and row count, read from the footer when first asked for: a build in parts never
+        asks (it reads the file by country, :class:`~openconflict.release.parts.PreviousEvents`), and the
+        parsed footer of a 10M-event release takes about 100 MB that glibc keeps once freed."""
+        import pyarrow.parquet as pq
+
+        if self._shape is None:
+            try:
+                file = pq.ParquetFile(self.path)
+            except (OSError, ValueError) as exc:
+                raise BuildError(f"cannot read the latest published release's events ({self.path}): {exc}") from None
+            self._shape = (list(file.schema_arrow.names), file.metadata.num_rows)
+        return self._shape
 
     def _read(self, name: str) -> pa.ChunkedArray:
         import pyarrow.parquet as pq
