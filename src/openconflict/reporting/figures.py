@@ -233,13 +233,13 @@ def _points(tally: EventTally) -> dict[str, Any]:
     """
     import numpy as np
 
-    keys = sorted(tally.markers)
+    from .tally import marker_parts
+
+    keys, counts = tally.markers()
+    place, kind, size = marker_parts(keys)
     types = np.asarray(tally.coded["event_type"].values, dtype=object)
-    return {"latitude": np.array([tally.places[k[0]][0] for k in keys], np.float64),
-            "longitude": np.array([tally.places[k[0]][1] for k in keys], np.float64),
-            "event_type": types[np.array([k[1] for k in keys], np.int64)],
-            "size_class": np.array([k[2] for k in keys], np.int64),
-            "events": np.array([tally.markers[k] for k in keys], np.int64)}
+    return {"latitude": tally.place_coords[place, 0].copy(), "longitude": tally.place_coords[place, 1].copy(),
+            "event_type": types[kind], "size_class": size, "events": counts}
 
 
 def _precision(counts: Mapping[int, int], meanings: dict[int, str]) -> list[tuple[int, str, int]]:

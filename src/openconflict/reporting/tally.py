@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 #: Text columns counted by value (a code per value, see :class:`FirstSeen`).
 CODED = ("country", "admin1", "event_type", "sub_event_type", "actor1", "actor2", "location_id")
 _KEY = 1 << 24  # two codes in one integer (a * _KEY + b): room for 16M values each
+_PILE = 1 << 20  # marker keys gathered before they are merged (bounded by the markers themselves)
 
 
 class FirstSeen:
@@ -71,8 +72,12 @@ class EventTally:
         self.month_type: dict[int, list[int]] = {}  # month * _KEY + type code: [events, fatalities]
         self.sub_types: Counter[tuple[int, int]] = Counter()  # (type code, sub-type code)
         self.actors: tuple[Counter[int], Counter[int]] = (Counter(), Counter())
-        self.markers: Counter[tuple[int, int, int]] = Counter()  # (place code, type code, fatality class)
-        self.places: dict[int, tuple[float, float]] = {}  # each place's coordinates, from its first row
+        # markers: keys ((place code * _KEY + type code) * 64 + fatality class) and their events, merged
+        # once they pile up (:meth:`markers`); each place's coordinates, from its first row (NaN: not seen)
+        self._marker_keys: list[np.ndarray] = []
+        self._marker_counts: list[np.ndarray] = []
+        self._piled = 0
+        self.place_coords = _empty_coords(0)
         self.precision: dict[str, Counter[int]] = {"time_precision": Counter(), "geo_precision": Counter()}
         self.multi_report = 0
         self.ranges = [0, 0, 0] if ranges else None  # best, high, events with no figure
@@ -139,14 +144,42 @@ class EventTally:
         loc, typ = code["location_id"], code["event_type"]
         ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon) & (loc >= 0) & (typ >= 0))
         places, first = np.unique(loc[ok], return_index=True)
-        for place, row in zip(places.tolist(), ok[first].tolist(), strict=True):
-            if place not in self.places:
-                self.places[place] = (float(lat[row]), float(lon[row]))
-        cls = fatality_class(fat[ok])
-        key = (loc[ok] * _KEY + typ[ok]) * 64 + cls
-        keys, counts = np.unique(key, return_counts=True)
-        for k, n in zip(keys.tolist(), counts.tolist(), strict=True):
-            self.markers[(k // 64 // _KEY, k // 64 % _KEY, k % 64)] += n
+        if len(places) and places[-1] >= len(self.place_coords):
+            grown = _empty_coords(max(int(places[-1]) + 1, 2 * len(self.place_coords)))
+            grown[:len(self.place_coords)] = self.place_coords
+            self.place_coords = grown
+        new = np.isnan(self.place_coords[places, 0])
+        rows = ok[first[new]]
+        self.place_coords[places[new]] = np.column_stack([lat[rows], lon[rows]])
+        keys, counts = np.unique((loc[ok] * _KEY + typ[ok]) * 64 + fatality_class(fat[ok]), return_counts=True)
+        self._marker_keys.append(keys)
+        self._marker_counts.append(counts)
+        self._piled += len(keys)
+        if self._piled > _PILE:
+            self.markers()
+
+    def markers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every marker's key, ascending (by place, type, class), and its number of events."""
+        import numpy as np
+
+        if not self._marker_keys:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        keys, inverse = np.unique(np.concatenate(self._marker_keys), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate(self._marker_counts), minlength=len(keys))
+        self._marker_keys, self._marker_counts = [keys], [counts.astype(np.int64)]
+        self._piled = len(keys)
+        return keys, self._marker_counts[0]
+
+
+def marker_parts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(place code, type code, fatality class) of marker keys."""
+    return keys // 64 // _KEY, keys // 64 % _KEY, keys % 64
+
+
+def _empty_coords(n: int) -> np.ndarray:
+    import numpy as np
+
+    return np.full((n, 2), np.nan)
 
 
 def _counts(codes: np.ndarray) -> dict[int, int]:
