@@ -5,6 +5,8 @@ as text and as Arrow costs a build in parts more memory than any of its parts (i
 checked as text and parsed the way :func:`~openconflict.curated.read_table` reads a file, and numbered with
 the lines a whole read gives it, so the rules can run on it alone.
 
+A chunk of plain text (printable ASCII, LF line breaks; the first led by exactly the expected header) is
+parsed as it is; any other goes through the full text checks, a later chunk led by the expected header.
 A chunk can be judged alone only when each of its lines is one row: a blank line, a line break inside a
 quoted cell, text with problems (bad bytes, a lone carriage return) or a header that is not exactly the
 expected one raise :class:`NeedsWholeRead`, and the caller reads the file whole, which reports them.
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from .layout import display
 from .parse import try_arrow
-from .text import load_bytes
+from .text import is_plain, load_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -38,18 +40,24 @@ def read_chunks(name: str, path: Path, root: Path, columns: list[str], size: int
     from . import CuratedTable
 
     shown = display(path, root)
+    header = ",".join(columns).encode() + b"\n"
     first = 0
-    for chunk in _texts(path, columns, size):
-        text, problems = load_bytes(chunk, shown, columns)
-        if text is None or problems or text.header != columns:
-            raise NeedsWholeRead(f"{shown} needs the full text checks")
-        if not text.body:
+    for k, chunk in enumerate(_texts(path, size)):
+        if is_plain(chunk) and (k or chunk.startswith(header)):  # the common file: taken as it is
+            body, suspect = chunk[len(header):] if k == 0 else chunk, False
+        else:  # everything else is checked as a file of its own would be (a later chunk led by the header)
+            text, problems = load_bytes(chunk if k == 0 else header + chunk, shown, columns)
+            if text is None or problems or text.header != columns:
+                raise NeedsWholeRead(f"{shown} needs the full text checks")
+            body, suspect = text.body, text.suspect_controls
+        if not body:
             continue  # (the file's header alone)
-        table = try_arrow(text.body, text.body.count(b"\n"), columns)
+        if not body.endswith(b"\n"):
+            body += b"\n"
+        table = try_arrow(body, body.count(b"\n"), columns)
         if table is None:
             raise NeedsWholeRead(f"{shown} has rows that are not one line each")
-        yield CuratedTable(name, columns, _numbered(table.combine_chunks(), first), [shown],
-                           suspect_controls=text.suspect_controls)
+        yield CuratedTable(name, columns, _numbered(table.combine_chunks(), first), [shown], suspect_controls=suspect)
         first += table.num_rows
 
 
@@ -62,20 +70,18 @@ def _numbered(table: pa.Table, first: int) -> pa.Table:
     return table.append_column("_line", pa.array(np.arange(first + 2, first + 2 + table.num_rows, dtype=np.int64)))
 
 
-def _texts(path: Path, columns: list[str], size: int) -> Iterator[bytes]:
-    """The file as texts of whole lines, about ``size`` bytes each; each after the first led by the
-    expected header, so that every chunk reads as a file of its own."""
-    header = ",".join(columns).encode() + b"\n"
+def _texts(path: Path, size: int) -> Iterator[bytes]:
+    """The file as texts of whole lines, about ``size`` bytes each (the last may lack its final line break)."""
     rest = b""
     first = True
     try:
         with path.open("rb") as f:
             while True:
                 block = f.read(size)
-                data = rest + block
+                data = rest + block if rest else block
                 cut = len(data) if not block else data.rfind(b"\n") + 1
                 if cut > 0:
-                    yield data[:cut] if first else header + data[:cut]
+                    yield data[:cut] if cut < len(data) else data
                     first = False
                 rest = data[cut:]
                 if not block:

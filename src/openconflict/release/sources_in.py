@@ -49,7 +49,6 @@ class SourceStore:
         self.columns = columns
         self.shown = shown
         self.suspect_controls = suspect
-        self._file: Any = None
 
     @property
     def num_rows(self) -> int:
@@ -87,7 +86,7 @@ class SourceStore:
         except NeedsWholeRead as exc:
             raise Whole(str(exc)) from None
         all_ids = pa.concat_arrays(ids) if ids else pa.array([], pa.string())
-        if pc.count_distinct(all_ids).as_py() != len(all_ids):
+        if len(ids) > 1 and pc.count_distinct(all_ids).as_py() != len(all_ids):
             raise Whole("a source id is used twice")  # (each chunk's rules saw only their own rows)
         return cls(path, all_ids, np.array(starts, np.int64), columns, shown, suspect)
 
@@ -99,9 +98,9 @@ class SourceStore:
 
         if not len(rows):
             return pa.schema([(c, pa.string()) for c in self.columns]).empty_table()
-        if self._file is None:
-            self._file = pa.ipc.open_file(pa.OSFile(str(self.path)))
-        return take_grouped(self.starts, self._file.get_batch, rows)
+        # mapped for this call only: the rows are copied out, and the pages read leave the process with the map
+        with pa.memory_map(str(self.path)) as source:
+            return take_grouped(self.starts, pa.ipc.open_file(source).get_batch, rows)
 
     def cited_by(self, events: pa.Table) -> tuple[CuratedTable, np.ndarray]:
         """The registry cut to the rows ``events`` cite, as a curated table, and which rows those are (a mask).
@@ -122,7 +121,3 @@ class SourceStore:
         table = table.append_column("_line", pc.add(pc.cast(rows, pa.int64()), 2))
         sources = CuratedTable("sources", self.columns, table, [self.shown], suspect_controls=self.suspect_controls)
         return sources, keep.to_numpy(zero_copy_only=False)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file = None

@@ -121,7 +121,6 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
         sources = write_sources(store, schema, gathered.cited, data, finish,
                                 Path(latest.events.path).parent / "sources.parquet" if latest else None)
-        store.close()
         registries["sources"] = sources.written
         diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
         if latest is not None:
