@@ -297,3 +297,36 @@ def test_take_rows_equals_take_on_any_chunking(seed: int) -> None:
         rows = rng.integers(0, max(1, n), k) if n else np.array([], np.int64)
         got = take_rows(table, pa.array(rows, pa.int64()))
         assert got.equals(table.take(pa.array(rows, pa.int64())))
+
+
+def test_a_sources_registry_saved_by_another_editor_builds_the_same_release_in_parts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CRLF line breaks and a byte-order mark in sources.csv: the chunked store takes them (no fall back to
+    the whole plan) and the release is the whole plan's, byte for byte."""
+    root = tmp_path / "datasets"
+    generate(root, 500, seed=13, n_countries=2)
+    path = root / "sources.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    whole, _ = _build(root, tmp_path / "whole", "1.0.0", monkeypatch, None)
+    parts, count = _build(root, tmp_path / "parts", "1.0.0", monkeypatch, 1 << 14)
+    assert count > 1 and parts == whole
+
+
+def test_a_source_id_repeated_in_another_chunk_is_refused_as_validate_reports_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openconflict.errors import BuildError
+    from openconflict.validate import validate
+
+    root = tmp_path / "datasets"
+    generate(root, 500, seed=13, n_countries=2)
+    path = root / "sources.csv"
+    rows = _csv_rows(path)
+    path.write_text("".join([*rows, rows[1]]), encoding="utf-8")  # the first report again, at the end
+    expected, _ = validate([root])
+    assert not expected.ok
+    monkeypatch.setattr(stream, "PART_BYTES", 1 << 14)
+    monkeypatch.setattr(sources_in, "CHUNK_BYTES", 4096)  # the two copies in different chunks
+    with pytest.raises(BuildError) as err:
+        build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
+    assert err.value.args[0] == f"validation failed: {expected.summary()}"
+    assert not (tmp_path / "releases" / "1.0.0").exists()
