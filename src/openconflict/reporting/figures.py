@@ -199,49 +199,6 @@ def _add(tally: EventTally, table: pa.Table) -> None:
         tally.add(batch)
 
 
-def _monthly(tally: EventTally, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
-    """Events and fatalities per calendar month and event type, with empty months filled in as zero."""
-    from .tally import split
-
-    if tally.months is None:
-        return [], {}, {}
-    first, last = tally.months
-    months = [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, last + 1)]
-    by_type: dict[int, list[tuple[int, int, int]]] = {}
-    for key, (n, f) in tally.month_type.items():
-        month, kind = split(key)
-        by_type.setdefault(kind, []).append((month - first, n, f))
-    ev: dict[str, list[int]] = {k: [0] * len(months) for k in types}
-    fa: dict[str, list[int]] = {k: [0] * len(months) for k in types}
-    for code, kind in enumerate(tally.coded["event_type"].values):
-        if code not in by_type:
-            continue
-        ev.setdefault(kind, [0] * len(months))
-        fa.setdefault(kind, [0] * len(months))
-        for at, n, f in by_type[code]:
-            ev[kind][at] += n
-            fa[kind][at] += f
-    return months, ev, fa
-
-
-def _points(tally: EventTally) -> dict[str, Any]:
-    """Map markers: events with the same place, event type and fatality class coincide, so each such
-    group is one marker (with the number of events behind it), in the order of place, type and class
-    (each numbered as first seen); see mapping.FATALITY_CLASSES.
-
-    A marker stands at the coordinates of the first event at its place (a place's events share them).
-    """
-    import numpy as np
-
-    from .tally import marker_parts
-
-    keys, counts = tally.markers()
-    place, kind, size = marker_parts(keys)
-    types = np.asarray(tally.coded["event_type"].values, dtype=object)
-    return {"latitude": tally.place_coords[place, 0].copy(), "longitude": tally.place_coords[place, 1].copy(),
-            "event_type": types[kind], "size_class": size, "events": counts}
-
-
 def _precision(counts: Mapping[int, int], meanings: dict[int, str]) -> list[tuple[int, str, int]]:
     keys = sorted(set(meanings) | set(counts))
     return [(code, meanings.get(code, "code not in the codebook"), counts.get(code, 0)) for code in keys]
@@ -282,7 +239,7 @@ def compute_figures(folder: Path, previous: Path | None = None,
         countries=sorted(values["country"]),  # (a value is numbered only once a row holds it)
         governorates=len({(values["country"][c], values["admin1"][a]) for c, a in tally.governorates}))
     fig = Figures(meta=meta, headline=headline, event_types=types)
-    fig.months, fig.monthly_events, fig.monthly_fatalities = _monthly(tally, types)
+    fig.months, fig.monthly_events, fig.monthly_fatalities = tally.monthly(types)
     fig.event_types += [k for k in fig.monthly_events if k not in fig.event_types]
     rank = {t: i for i, t in enumerate(fig.event_types)}
     merged: dict[tuple[str, str], int] = {}
@@ -294,7 +251,7 @@ def compute_figures(folder: Path, previous: Path | None = None,
     fig.top_actor1, fig.top_actor2 = (
         ranked({values[name][code]: n for code, n in counter.items()})[:TOP_ACTORS]
         for name, counter in zip(("actor1", "actor2"), tally.actors, strict=True))
-    fig.points = _points(tally)
+    fig.points = tally.points()
     fig.time_precision = _precision(tally.precision["time_precision"], TIME_PRECISION)
     fig.geo_precision = _precision(tally.precision["geo_precision"], GEO_PRECISION)
     fig.multi_report_events = tally.multi_report

@@ -170,10 +170,41 @@ class EventTally:
         self._piled = len(keys)
         return keys, self._marker_counts[0]
 
+    def points(self) -> dict[str, Any]:
+        """The map's markers: events with the same place, event type and fatality class coincide, so each
+        such group is one marker (with the number of events behind it), in the order of place, type and class
+        (each numbered as first seen); see mapping.FATALITY_CLASSES. A marker stands at the coordinates of the
+        first event at its place (a place's events share them)."""
+        import numpy as np
 
-def marker_parts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(place code, type code, fatality class) of marker keys."""
-    return keys // 64 // _KEY, keys // 64 % _KEY, keys % 64
+        keys, counts = self.markers()
+        place, kind, size = keys // 64 // _KEY, keys // 64 % _KEY, keys % 64
+        types = np.asarray(self.coded["event_type"].values, dtype=object)
+        return {"latitude": self.place_coords[place, 0].copy(), "longitude": self.place_coords[place, 1].copy(),
+                "event_type": types[kind], "size_class": size, "events": counts}
+
+    def monthly(self, types: list[str]) -> tuple[list[str], dict[str, list[int]], dict[str, list[int]]]:
+        """Events and fatalities per calendar month and event type (``types`` first, then any other in the
+        order first seen), with empty months filled in as zero."""
+        if self.months is None:
+            return [], {}, {}
+        first, last = self.months
+        months = [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, last + 1)]
+        by_type: dict[int, list[tuple[int, int, int]]] = {}
+        for key, (n, f) in self.month_type.items():
+            month, kind = split(key)
+            by_type.setdefault(kind, []).append((month - first, n, f))
+        ev: dict[str, list[int]] = {k: [0] * len(months) for k in types}
+        fa: dict[str, list[int]] = {k: [0] * len(months) for k in types}
+        for code, kind in enumerate(self.coded["event_type"].values):
+            if code not in by_type:
+                continue
+            ev.setdefault(kind, [0] * len(months))
+            fa.setdefault(kind, [0] * len(months))
+            for at, n, f in by_type[code]:
+                ev[kind][at] += n
+                fa[kind][at] += f
+        return months, ev, fa
 
 
 def _empty_coords(n: int) -> np.ndarray:
