@@ -5,14 +5,18 @@ then parsed and checked, it took 1.4-2.1 GB at the start of a build in parts and
 part, and so set how the build's memory grew with the release (issue 12). Here ``sources.csv`` is read
 :data:`CHUNK_BYTES` at a time; each chunk is parsed, checked by the registry's own rules (the same
 :func:`~openconflict.validate.validate_curated` a whole read runs) and written to an Arrow IPC file in the
-build's scratch folder. Only the ids stay in memory (about 60 MB at 10M events): a part takes the rows its
+build's scratch folder. Only the ids stay in memory (about 90 MB at 10M events): a part takes the rows its
 events cite (:meth:`SourceStore.cited_by`), and the released sources are taken from the file in id order
 at the end (:mod:`openconflict.release.sources_out`).
 
 Refusals: a chunk that cannot be judged alone (:func:`~openconflict.curated.read_chunks`: text with
 problems, a header that is not exactly the expected one, a blank line or a line break inside a quoted cell),
-a rule broken, or an id used twice across chunks raises :class:`~openconflict.release.parts.Whole`; the whole plan then reads the file
-the usual way and reports exactly what ``openconflict validate`` reports.
+a rule broken, or an id used twice across chunks raises :class:`~openconflict.release.parts.Whole`; the
+whole plan then reads the file the usual way and reports exactly what ``openconflict validate`` reports.
+
+The store is read a batch at a time: a part (or a batch of the released sources) reads the batches that
+hold its rows. A registry in the order of its events (as curators append reports) reads each batch about
+once; a registry in another order still gives the same rows, only with more reading.
 """
 
 from __future__ import annotations
