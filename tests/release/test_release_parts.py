@@ -330,3 +330,20 @@ def test_a_source_id_repeated_in_another_chunk_is_refused_as_validate_reports_it
         build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
     assert err.value.args[0] == f"validation failed: {expected.summary()}"
     assert not (tmp_path / "releases" / "1.0.0").exists()
+
+
+def test_a_sources_registry_in_any_order_builds_the_same_release_in_parts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store is read a batch at a time by row number; a registry shuffled across its chunks gives the
+    same rows to every part, and the same release, as the registry in the order of its events."""
+    import random
+
+    root = tmp_path / "datasets"
+    generate(root, 500, seed=17, n_countries=3)
+    ordered, _ = _build(root, tmp_path / "ordered", "1.0.0", monkeypatch, 1 << 14)
+    rows = _csv_rows(root / "sources.csv")
+    body = rows[1:]
+    random.Random(5).shuffle(body)
+    (root / "sources.csv").write_text("".join([rows[0], *body]), encoding="utf-8")
+    shuffled, count = _build(root, tmp_path / "shuffled", "1.0.0", monkeypatch, 1 << 14)
+    assert count > 1 and shuffled == ordered
