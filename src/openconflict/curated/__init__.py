@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..problems import Problem
 from ..schema import CURATED_TABLES, Schema
 from .bulk import read_text
-from .chunked import NeedsWholeRead, read_chunks
+from .chunked import NeedsWholeRead, numbered, read_chunks
 from .layout import EVENT_FILE, display_all, list_files, walk_layout
 from .parse import tolerant_parse, try_arrow
 
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-__all__ = ["Curated", "CuratedTable", "NeedsWholeRead", "find_root", "list_files", "read_chunks", "read_curated",
-           "read_table", "read_tables", "walk_layout"]
+__all__ = ["Curated", "CuratedTable", "NeedsWholeRead", "find_root", "list_files", "numbered", "read_chunks",
+           "read_curated", "read_table", "read_tables", "walk_layout"]
 
 
 @dataclass

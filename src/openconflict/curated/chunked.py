@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .layout import display
 from .parse import try_arrow
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from . import CuratedTable
 
-__all__ = ["NeedsWholeRead", "read_chunks"]
+__all__ = ["NeedsWholeRead", "numbered", "read_chunks"]
 
 
 class NeedsWholeRead(Exception):  # noqa: N818 - a signal to the caller, not a problem of the file
@@ -37,6 +37,8 @@ class NeedsWholeRead(Exception):  # noqa: N818 - a signal to the caller, not a p
 def read_chunks(name: str, path: Path, root: Path, columns: list[str], size: int) -> Iterator[CuratedTable]:
     """The rows of ``path`` (table ``name``) as curated tables of about ``size`` bytes of text each, with the
     file and line numbers a whole read gives; raise :class:`NeedsWholeRead` where a chunk cannot judge."""
+    import numpy as np
+
     from . import CuratedTable
 
     shown = display(path, root)
@@ -57,17 +59,21 @@ def read_chunks(name: str, path: Path, root: Path, columns: list[str], size: int
         table = try_arrow(body, body.count(b"\n"), columns)
         if table is None:
             raise NeedsWholeRead(f"{shown} has rows that are not one line each")
-        yield CuratedTable(name, columns, _numbered(table.combine_chunks(), first), [shown], suspect_controls=suspect)
+        rows = np.arange(first, first + table.num_rows)
+        yield CuratedTable(name, columns, numbered(table.combine_chunks(), rows), [shown], suspect_controls=suspect)
         first += table.num_rows
 
 
-def _numbered(table: pa.Table, first: int) -> pa.Table:
-    """``_file`` and ``_line`` of rows ``first``... of a file whose every line after the header is a row."""
+def numbered(table: pa.Table, rows: Any) -> pa.Table:
+    """``table`` with ``_file`` (the one file, 0) and ``_line`` of the rows numbered ``rows`` (0 the first
+    after the header) of a file whose every line after the header is one row: line = row + 2."""
     import numpy as np
     import pyarrow as pa
 
+    lines = np.asarray(rows.to_numpy(zero_copy_only=False) if isinstance(rows, (pa.Array, pa.ChunkedArray))
+                       else rows, dtype=np.int64) + 2
     table = table.append_column("_file", pa.array(np.zeros(table.num_rows, np.int32)))
-    return table.append_column("_line", pa.array(np.arange(first + 2, first + 2 + table.num_rows, dtype=np.int64)))
+    return table.append_column("_line", pa.array(lines))
 
 
 def _texts(path: Path, size: int) -> Iterator[bytes]:

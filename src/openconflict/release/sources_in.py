@@ -25,7 +25,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openconflict.curated import Curated, CuratedTable, NeedsWholeRead, read_chunks
+from openconflict.curated import Curated, CuratedTable, NeedsWholeRead, numbered, read_chunks
 from openconflict.release.parts import Whole
 
 if TYPE_CHECKING:
@@ -113,15 +113,12 @@ class SourceStore:
         the registry lacks is still missing; the registry's own rules ran on all of it.
         """
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         from openconflict.release.derive import cited_ids
 
-        keep = pc.is_in(self.ids, value_set=cited_ids(events))
-        rows = pc.indices_nonzero(keep)
-        table = self.take(rows)
-        table = table.append_column("_file", pa.array(np.zeros(table.num_rows, np.int32)))
-        table = table.append_column("_line", pc.add(pc.cast(rows, pa.int64()), 2))
+        keep = pc.is_in(self.ids, value_set=cited_ids(events)).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(keep)
+        table = numbered(self.take(rows), rows)  # (read_chunks took only files of one row a line)
         sources = CuratedTable("sources", self.columns, table, [self.shown], suspect_controls=self.suspect_controls)
-        return sources, keep.to_numpy(zero_copy_only=False)
+        return sources, keep

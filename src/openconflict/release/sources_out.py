@@ -4,9 +4,9 @@ Why: the sources registry grows with the events (3.3M reports at 10M synthetic e
 made whole, the released copy doubled that at the very end of a large build. Here its rows (cut to the
 reports the events cite, in id order: :func:`~openconflict.release.derive.sources_order`) are taken from the
 registry's store on disk (:mod:`openconflict.release.sources_in`), typed and handed to the parts writer a
-batch at a time, and what the plan needs of the table is gathered on the way:
-whether it equals the previous release's (compared batch by batch with that file), its publishers, its
-newest report date, and the two columns the report counts. The files are the bytes the whole table gives
+batch at a time, and what the plan needs of the table is gathered on the way: whether it equals the
+previous release's (compared batch by batch with that file), its publishers, its newest report date, and
+the two columns the report counts. The files are the bytes the whole table gives
 (:class:`~openconflict.release.write.PartsWriter`).
 """
 

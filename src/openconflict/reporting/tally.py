@@ -114,7 +114,7 @@ class EventTally:
                 slot[1] += int(f)
 
         both = (code["country"] >= 0) & (code["admin1"] >= 0)
-        self.governorates.update(_pairs(code["country"][both], code["admin1"][both]))
+        self.governorates.update(_counted_pairs(code["country"][both], code["admin1"][both]))
         typ, sub = code["event_type"], code["sub_event_type"]
         ok = (typ >= 0) & (sub >= 0)
         self.sub_types.update(_counted_pairs(typ[ok], sub[ok]))
@@ -225,13 +225,6 @@ def _counts(codes: np.ndarray) -> dict[int, int]:
 def split(key: int) -> tuple[int, int]:
     """The two codes of a key made by ``a * _KEY + b``."""
     return key // _KEY, key % _KEY
-
-
-def _pairs(a: np.ndarray, b: np.ndarray) -> set[tuple[int, int]]:
-    import numpy as np
-
-    key = np.unique(a * _KEY + b)
-    return {(k // _KEY, k % _KEY) for k in key.tolist()}
 
 
 def _counted_pairs(a: np.ndarray, b: np.ndarray) -> dict[tuple[int, int], int]:
