@@ -162,8 +162,9 @@ def test_a_refusal_found_in_a_part_is_the_refusal_of_the_whole_plan(tmp_path: Pa
     assert [p.name for p in (tmp_path / "releases").iterdir()] == [".build.lock"]
 
 
+@pytest.mark.parametrize("soon", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_parts_writer_gives_the_bytes_of_the_whole_table(tmp_path: Path, seed: int) -> None:
+def test_the_parts_writer_gives_the_bytes_of_the_whole_table(tmp_path: Path, seed: int, soon: bool) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(0, 3 * ROW_GROUP))
     table = pa.table({"id": pa.array([f"SYN{i}" for i in range(n)], pa.string()),
@@ -180,6 +181,9 @@ def test_the_parts_writer_gives_the_bytes_of_the_whole_table(tmp_path: Path, see
     writer.add(table.slice(0, 0))  # an empty part anywhere changes nothing
     for a, b in zip(cuts, cuts[1:], strict=False):
         writer.add(table.slice(a, b - a))
+    if soon:  # the rest handed to the writer's threads first, as a large build does, then waited for
+        writer.close_soon()
+        writer.close_soon()  # (twice: nothing is written twice)
     writer.close()
     assert _files(whole) == _files(parts)
     assert writer.num_rows == n
@@ -205,6 +209,15 @@ def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path)
     for k in (0, 1, 17, 5000):
         rows = np.sort(rng.choice(len(iso3), k, replace=False))
         assert previous.take(rows).equals(table.take(pa.array(rows, pa.int64())))
+    # runs of rows (taken as slices of what was read): inside a row group, across groups, the whole file,
+    # and runs with one row missing or one row repeated (which must not pass for a run)
+    n = len(iso3)
+    for a, b in [(0, 1), (5, 6), (10, 4000), (3000, 3001), (1000, 9500), (0, n), (n - 1, n), (4095, 4097)]:
+        run = np.arange(a, b)
+        assert previous.take(run).equals(table.take(pa.array(run, pa.int64())))
+        if b - a > 2:
+            for other in (np.delete(run, (b - a) // 2), np.sort(np.append(run[:-1], run[1]))):
+                assert previous.take(other).equals(table.take(pa.array(other, pa.int64())))
 
 
 @pytest.mark.parametrize("batch", [1, 7, 1 << 16])
@@ -252,6 +265,21 @@ def test_the_sources_written_in_batches_are_the_sources_released_whole(tmp_path:
     out = tmp_path / "against-edited"
     out.mkdir()
     assert sources_out.write_sources(store, schema, cited, out, previous=edited / "sources.parquet").same is False
+    # the same table in other bytes (another writer's settings) is still the same table; equal bytes answer
+    # without decoding either file
+    other = tmp_path / "other-writer"
+    other.mkdir()
+    pq.write_table(table, other / "sources.parquet", compression="snappy", row_group_size=97)
+    assert (other / "sources.parquet").read_bytes() != (whole / "sources.parquet").read_bytes()
+    decoded: list[int] = []
+    real_take = sources_out._Rows.take
+    monkeypatch.setattr(sources_out._Rows, "take", lambda self, n: decoded.append(n) or real_take(self, n))
+    for name, previous, same, reads in [("vs-other", other, True, True), ("vs-whole", whole, True, False)]:
+        decoded.clear()
+        out = tmp_path / name
+        out.mkdir()
+        assert sources_out.write_sources(store, schema, cited, out, previous=previous / "sources.parquet").same is same
+        assert bool(decoded) is reads
 
 
 def test_parts_are_runs_of_files_in_the_release_order(tmp_path: Path) -> None:
@@ -347,3 +375,25 @@ def test_a_sources_registry_in_any_order_builds_the_same_release_in_parts(
     (root / "sources.csv").write_text("".join([rows[0], *body]), encoding="utf-8")
     shuffled, count = _build(root, tmp_path / "shuffled", "1.0.0", monkeypatch, 1 << 14)
     assert count > 1 and shuffled == ordered
+
+
+def test_a_failure_after_the_parts_stops_the_events_writer_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The events files are finished on their threads while the sources are written: a failure there stops
+    those threads, and no release folder or half-written file is left."""
+    import threading
+
+    from openconflict.errors import BuildError
+
+    root = tmp_path / "datasets"
+    generate(root, 600, seed=6, n_countries=3)
+    monkeypatch.setattr(stream, "PART_BYTES", 1)
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(stream, "write_sources", full_disk)
+    with pytest.raises(BuildError, match="could not write release 1.0.0: .*No space left on device"):
+        build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
+    assert [p.name for p in (tmp_path / "releases").iterdir()] == [".build.lock"]
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("write-events")]

@@ -151,6 +151,9 @@ class PreviousEvents:
         table = (file or self.file).read_row_groups(groups.tolist())
         base = np.concatenate([[0], np.cumsum(self._starts[groups + 1] - self._starts[groups])])
         local = rows - self._starts[group_of] + base[np.searchsorted(groups, group_of)]
+        if len(local) == 1 or bool(np.all(np.diff(local) == 1)):
+            # One run of rows (a country's events, most often): a slice of what was read, not a copy of it.
+            return table.slice(int(local[0]), len(local))
         return table.take(pa.array(local))
 
 

@@ -4,9 +4,9 @@ Why: the sources registry grows with the events (3.3M reports at 10M synthetic e
 made whole, the released copy doubled that at the very end of a large build. Here its rows (cut to the
 reports the events cite, in id order: :func:`~openconflict.release.derive.sources_order`) are taken from the
 registry's store on disk (:mod:`openconflict.release.sources_in`), typed and handed to the parts writer a
-batch at a time, and what the plan needs of the table is gathered on the way: whether it equals the
-previous release's (compared batch by batch with that file), its publishers, its newest report date, and
-the two columns the report counts. The files are the bytes the whole table gives
+batch at a time, and what the plan needs of the table is gathered on the way: its publishers, its newest
+report date and the two columns the report counts; then whether it equals the previous release's table
+(:func:`_same_as`). The files are the bytes the whole table gives
 (:class:`~openconflict.release.write.PartsWriter`).
 """
 
@@ -85,9 +85,6 @@ def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, 
 
     order = sources_order(pa.table({"source_id": curated.ids}), cited)
     target = release_arrow_schema(schema, "sources")
-    earlier = _Rows(previous) if previous is not None and previous.is_file() else None
-    same = earlier is not None and earlier.file.metadata.num_rows == len(order) and \
-        earlier.file.schema_arrow.equals(target)
     publishers: set[str] = set()
     newest: dt.date | None = None
     report: list[pa.Table] = []
@@ -96,8 +93,6 @@ def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, 
         for at in range(0, len(order), BATCH_ROWS):
             batch = typed_sources(curated.take(order.slice(at, BATCH_ROWS)), schema)
             writer.add(batch)
-            if same and earlier is not None:
-                same = batch.equals(earlier.take(batch.num_rows))
             publishers.update(pc.unique(batch.column("publisher")).to_pylist())
             last = pc.max(batch.column("published")).as_py()
             if last is not None:
@@ -108,5 +103,26 @@ def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, 
         writer.abort()
         raise
     table = pa.concat_tables(report) if report else target.empty_table().select(SOURCE_COLUMNS)
-    return ReleasedSources(Written(writer.num_rows), sorted(publishers), newest,
-                           same if earlier is not None else None, table)
+    same = _same_as(previous, writer.paths[0], target) if previous is not None and previous.is_file() else None
+    return ReleasedSources(Written(writer.num_rows), sorted(publishers), newest, same, table)
+
+
+def _same_as(previous: Path, written: Path, target: pa.Schema) -> bool:
+    """Whether the sources just ``written`` equal the previous release's table (``previous``).
+
+    Why bytes first: the build hashes both files anyway (the new one as it is sealed, the previous one is
+    a published file), and equal bytes are equal tables, so a release that only corrects events answers
+    without decoding either file. Different bytes may still hold the same table (a previous release written
+    by another writer version), so then the two are compared a batch at a time.
+    """
+    from openconflict.files import sha256_file
+
+    old, new = _Rows(previous), _Rows(written)
+    if old.file.metadata.num_rows != new.file.metadata.num_rows or not old.file.schema_arrow.equals(target):
+        return False
+    if sha256_file(previous) == sha256_file(written):
+        return True
+    for _ in range(0, new.file.metadata.num_rows, BATCH_ROWS):
+        if not new.take(BATCH_ROWS).equals(old.take(BATCH_ROWS)):
+            return False
+    return True

@@ -107,53 +107,61 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             for part in parts:
                 _plan_part(root, schema, today, part, registries_read, store, previous, tombstones, earlier,
                            gathered, writer)
-            writer.close()
+            # the events files are finished on the writer's threads while the sources and aggregates are
+            # written below (the rest of the plan waits for them before it returns)
+            writer.close_soon()
         except BaseException:
             writer.abort()
             raise
         finally:
             if previous is not None:
                 previous.close()
-        curated = Curated(root, registries_read, [], 0)
-        release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
-        if version is not None:
-            release_dates[version] = date
-        registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
-        sources = write_sources(store, schema, gathered.cited, data, finish,
-                                Path(latest.events.path).parent / "sources.parquet" if latest else None)
-        registries["sources"] = sources.written
-        diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
-        if latest is not None:
-            if latest.fields is not None:
-                diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
-            diff.registry_changes = [n for n in REGISTRY_TABLES if not (
-                sources.same if n == "sources" else registries[n].equals(latest.registries[n]))]
         try:
-            if version is None:  # a dry run without a version: the smallest version the change allows
-                version = str(next_version(latest.version if latest else None, diff.required))
+            curated = Curated(root, registries_read, [], 0)
+            release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
+            if version is not None:
                 release_dates[version] = date
-                registries.update(derive_registries(curated, schema, release_dates, sources=False))
-            parsed = check_version(version, ledger)
-            registries.update(gathered.aggregates.write(data, schema.vocabulary("event_type"), finish))
-            registries["agreement"] = (agreement if agreement is not None
-                                       else release_arrow_schema(schema, "agreement").empty_table())
-            no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})
-            check_tombstones(no_events, registries["deletions"], diff, latest)  # reuse was checked part by part
-            unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
-            check_deletion_versions(curated, release_dates)
-            newest = pa.table({"event_date": pa.array([gathered.newest] if gathered.newest else [], pa.date32())})
-            reports = pa.table({"published": pa.array([sources.newest] if sources.newest else [], pa.date32())})
-            check_date(date, today, newest, reports, latest)
-        except BuildError as exc:
-            raise Whole(str(exc)) from None
-        prev_version = latest.version if latest else None
-        return ReleasePlan(
-            version=version, date=date, previous=prev_version, events=Written(gathered.rows),
-            registries=registries, diff=diff,
-            publishers=sources.publishers, report_sources=sources.report,
-            changelog=texts.changelog_section(changelog, version, date, diff, prev_version),
-            citation=texts.citation(citation_template, version, date), unchanged=unchanged,
-        )
+            registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
+            sources = write_sources(store, schema, gathered.cited, data, finish,
+                                    Path(latest.events.path).parent / "sources.parquet" if latest else None)
+            registries["sources"] = sources.written
+            diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
+            if latest is not None:
+                if latest.fields is not None:
+                    diff.schema_changes = diff_schemas(latest.fields, events_fields(schema))
+                diff.registry_changes = [n for n in REGISTRY_TABLES if not (
+                    sources.same if n == "sources" else registries[n].equals(latest.registries[n]))]
+            try:
+                if version is None:  # a dry run without a version: the smallest version the change allows
+                    version = str(next_version(latest.version if latest else None, diff.required))
+                    release_dates[version] = date
+                    registries.update(derive_registries(curated, schema, release_dates, sources=False))
+                parsed = check_version(version, ledger)
+                registries.update(gathered.aggregates.write(data, schema.vocabulary("event_type"), finish))
+                registries["agreement"] = (agreement if agreement is not None
+                                           else release_arrow_schema(schema, "agreement").empty_table())
+                no_events = pa.table({"event_id_cnty": pa.array([], pa.string())})
+                check_tombstones(no_events, registries["deletions"], diff, latest)  # reuse was checked part by part
+                unchanged = _check_bump(parsed, diff, latest, allow_unchanged)
+                check_deletion_versions(curated, release_dates)
+                newest = pa.table({"event_date": pa.array([gathered.newest] if gathered.newest else [], pa.date32())})
+                reports = pa.table({"published": pa.array([sources.newest] if sources.newest else [], pa.date32())})
+                check_date(date, today, newest, reports, latest)
+            except BuildError as exc:
+                raise Whole(str(exc)) from None
+            prev_version = latest.version if latest else None
+            plan = ReleasePlan(
+                version=version, date=date, previous=prev_version, events=Written(gathered.rows),
+                registries=registries, diff=diff,
+                publishers=sources.publishers, report_sources=sources.report,
+                changelog=texts.changelog_section(changelog, version, date, diff, prev_version),
+                citation=texts.citation(citation_template, version, date), unchanged=unchanged,
+            )
+            writer.close()  # the events files, finished meanwhile
+        except BaseException:
+            writer.abort()
+            raise
+        return plan
 
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],

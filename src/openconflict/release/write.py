@@ -112,7 +112,8 @@ class PartsWriter:
         self._csv = pacsv.CSVWriter(self.paths[1], schema, write_options=_csv_options())
         self._threads = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write-{name}") for _ in range(2)]
         self._pending: list[Future[None]] = []
-        self._closed = False
+        self._closed = False  # close_soon ran: nothing more may be added
+        self._ended = False  # both files closed (by their end jobs, or by abort)
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, []
@@ -133,20 +134,28 @@ class PartsWriter:
             self._pending.append(self._threads[0].submit(self._parquet.write_table, rows.slice(0, whole),
                                                          row_group_size=ROW_GROUP))
 
-    def close(self) -> None:
-        """Write what is left, close both files and run ``finish`` on each."""
-        self._wait()
+    def close_soon(self) -> None:
+        """Hand the rest to the writer threads and return: the files are finished while the caller goes on
+        (a large build writes its sources and aggregates meanwhile); :meth:`close` waits for them."""
+        if self._closed:
+            return
         rest, self._carry = self._carry, None
         if (rest is not None and rest.num_rows) or self.num_rows == 0:
-            # (the one-call writer writes an empty table as one empty row group: so does this)
-            self._parquet.write_table(rest if rest is not None else self.schema.empty_table(),
-                                      row_group_size=ROW_GROUP)
-        jobs = [self._threads[0].submit(self._end, self._parquet, self.paths[0]),
-                self._threads[1].submit(self._end, self._csv, self.paths[1])]
+            # (the one-call writer writes an empty table as one empty row group: so does this; it follows
+            # the parts already submitted to the same thread)
+            self._pending.append(self._threads[0].submit(
+                self._parquet.write_table, rest if rest is not None else self.schema.empty_table(),
+                row_group_size=ROW_GROUP))
+        self._pending += [self._threads[0].submit(self._end, self._parquet, self.paths[0]),
+                          self._threads[1].submit(self._end, self._csv, self.paths[1])]
         self._closed = True
+
+    def close(self) -> None:
+        """Write what is left, close both files and run ``finish`` on each."""
+        self.close_soon()
         try:
-            for job in jobs:
-                job.result()
+            self._wait()
+            self._ended = True
         finally:
             self.abort()
 
@@ -159,8 +168,8 @@ class PartsWriter:
         """Stop the writer threads (the files are left to the caller's temporary folder)."""
         for pool in self._threads:
             pool.shutdown(wait=True, cancel_futures=True)
-        if not self._closed:
-            self._closed = True
+        if not self._ended:
+            self._closed = self._ended = True
             for writer in (self._parquet, self._csv):
                 with contextlib.suppress(Exception):
                     writer.close()
