@@ -205,6 +205,16 @@ def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path)
         mask = pc.equal(table.column("iso3"), c)
         assert ids.equals(table.column("event_id_cnty").filter(mask).combine_chunks())
         assert rows.tolist() == np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
+    # a file not sorted by country (groups of a country apart, one group without it between): same answers
+    mixed_order = np.concatenate([np.arange(0, 4096), np.arange(12100, 16101), np.arange(4096, 12100)])
+    mixed = table.take(pa.array(mixed_order))
+    write_parquet(mixed, tmp_path / "mixed.parquet")
+    unsorted = stream.PreviousEvents(tmp_path / "mixed.parquet")
+    for c in [*countries, "ZZZ"]:
+        ids, rows = unsorted.country_ids(c)
+        mask = pc.equal(mixed.column("iso3"), c)
+        assert ids.equals(mixed.column("event_id_cnty").filter(mask).combine_chunks())
+        assert rows.tolist() == np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
     rng = np.random.default_rng(0)
     for k in (0, 1, 17, 5000):
         rows = np.sort(rng.choice(len(iso3), k, replace=False))

@@ -110,17 +110,20 @@ class PreviousEvents:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        ids, rows = [], []
-        for g, r in enumerate(self._ranges):
-            if r is not None and not r[0] <= iso3 <= r[1]:
-                continue
-            group = self.file.read_row_group(g, columns=["event_id_cnty", "iso3"], use_threads=False)
-            mask = pc.equal(group.column("iso3"), iso3)
-            ids.append(group.column("event_id_cnty").filter(mask).combine_chunks())
-            rows.append(np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False)) + self._starts[g])
-        if not ids:
+        groups = np.array([g for g, r in enumerate(self._ranges) if r is None or r[0] <= iso3 <= r[1]], np.int64)
+        if not len(groups):
             return pa.array([], pa.string()), np.array([], np.int64)
-        return pa.concat_arrays(ids), np.concatenate(rows)
+        # one read of the groups that may hold the country (a few, in a file sorted by country)
+        table = self.file.read_row_groups(groups.tolist(), columns=["event_id_cnty", "iso3"], use_threads=False)
+        mask = pc.fill_null(pc.equal(table.column("iso3"), iso3), False)
+        ids = table.column("event_id_cnty").filter(mask)
+        ids = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
+        # a row's number in the file: its place among the groups read, moved to where its group starts
+        sizes = self._starts[groups + 1] - self._starts[groups]
+        read_starts = np.concatenate([[0], np.cumsum(sizes)])
+        local = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        group_of = np.searchsorted(read_starts, local, side="right") - 1
+        return ids, local - read_starts[group_of] + self._starts[groups[group_of]]
 
     def take_soon(self, rows: Any) -> Future[pa.Table]:
         """:meth:`take` on a reader thread (with a file handle of its own), while the caller validates and
