@@ -368,6 +368,11 @@ def test_a_source_id_repeated_in_another_chunk_is_refused_as_validate_reports_it
         build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
     assert err.value.args[0] == f"validation failed: {expected.summary()}"
     assert not (tmp_path / "releases" / "1.0.0").exists()
+    # the registry was read on its own thread, beside the first part: that thread is gone, and so is its scratch
+    import threading
+
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("sources-registry")]
+    assert [p.name for p in (tmp_path / "releases").iterdir()] == [".build.lock"]
 
 
 def test_a_sources_registry_in_any_order_builds_the_same_release_in_parts(
@@ -407,3 +412,16 @@ def test_a_failure_after_the_parts_stops_the_events_writer_and_leaves_nothing(
         build_release(root, "1.0.0", date=DATE, releases_dir=tmp_path / "releases", dist_dir=None)
     assert [p.name for p in (tmp_path / "releases").iterdir()] == [".build.lock"]
     assert not [t.name for t in threading.enumerate() if t.name.startswith("write-events")]
+
+
+def test_a_tree_without_event_files_builds_in_parts_as_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No events files at all: one empty part, the sources registry (read on its own thread) still waited
+    for, and the release equals the whole plan's."""
+    root = tmp_path / "datasets"
+    generate(root, 300, seed=8, n_countries=2)
+    for path in (root / "events").glob("*/*.csv"):
+        path.unlink()
+    reference, _ = _build(root, tmp_path / "whole", "1.0.0", monkeypatch, None)
+    got, planned = _build(root, tmp_path / "parts", "1.0.0", monkeypatch, 1)
+    assert planned <= 1
+    assert got == reference

@@ -25,7 +25,7 @@ class Gathered:
     """What the rules need of the whole release, gathered part by part."""
 
     aggregates: AggregateParts
-    cited: Any  # which rows of the curated sources the events cite (a numpy mask)
+    cited: Any  # which rows of the curated sources the events cite (a numpy mask; None before the first part)
     rows: int = 0
     newest: dt.date | None = None
     changes: list[Any] = field(default_factory=list)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,19 +95,26 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
     if problems or not validate_curated(Curated(root, registries_read, [], 0), schema, today).ok:
         raise Whole("a registry has problems")
     # the aggregates and the sources wait in a scratch folder beside data/, gone however the plan ends
-    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=data.parent, ignore_cleanup_errors=True) as scratch:
-        store = SourceStore.read(files["sources"], broken["sources"], root, schema, today, Path(scratch))
+    # (the pool is left, waiting for the sources thread, before the scratch folder is removed)
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=data.parent, ignore_cleanup_errors=True) as scratch, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sources-registry") as pool:
+        # the sources registry is read and checked on a thread while the first part's events are read
+        store_soon = pool.submit(SourceStore.read, files["sources"], broken["sources"], root, schema, today,
+                                 Path(scratch))
         previous = PreviousEvents(Path(latest.events.path)) if latest is not None else None
         parts = plan_parts(files["events"], schema, previous.countries() if previous else set(),
                            budget or PART_BYTES)
         tombstones = registries_read["deletions"].table.column("event_id")
         earlier = latest.registries["deletions"].column("event_id") if latest is not None else None
-        gathered = Gathered(AggregateParts(Path(scratch)), cited=np.zeros(store.num_rows, bool))
+        gathered = Gathered(AggregateParts(Path(scratch)), cited=None)
         writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
         try:
             for part in parts:
-                _plan_part(root, schema, today, part, registries_read, store, previous, tombstones, earlier,
+                _plan_part(root, schema, today, part, registries_read, store_soon, previous, tombstones, earlier,
                            gathered, writer)
+            store = store_soon.result()  # (no parts: no events files)
+            if gathered.cited is None:
+                gathered.cited = np.zeros(store.num_rows, bool)
             # the events files are finished on the writer's threads while the sources and aggregates are
             # written below (the rest of the plan waits for them before it returns)
             writer.close_soon()
@@ -165,7 +173,8 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
 
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
-               store: SourceStore, previous: PreviousEvents | None, tombstones: Any, earlier: Any, gathered: Gathered,
+               store_soon: Future[SourceStore], previous: PreviousEvents | None, tombstones: Any, earlier: Any,
+               gathered: Gathered,
                writer: Any) -> None:
     """Read, validate, derive, compare and hand one part's events to the writer."""
     import pyarrow.compute as pc
@@ -181,8 +190,9 @@ def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registrie
     curated_ids = events_read.table.column("event_id")
     matched = _match(part, curated_ids, pc.utf8_slice_codeunits(curated_ids, 0, 3), previous, gathered)
     old = previous.take_soon(matched) if previous is not None else None
+    store = store_soon.result()
     sources, cited = store.cited_by(events_read.table)
-    gathered.cited |= cited
+    gathered.cited = cited if gathered.cited is None else gathered.cited | cited
     curated = Curated(root, {"events": events_read, **registries, "sources": sources}, [], len(part.files))
     try:  # the events' rules (the registries' were checked once, before the parts)
         events = _validated_events(curated, schema, today, ("events",))
