@@ -187,6 +187,9 @@ def test_the_parts_writer_gives_the_bytes_of_the_whole_table(tmp_path: Path, see
     writer.close()
     assert _files(whole) == _files(parts)
     assert writer.num_rows == n
+    with pytest.raises(RuntimeError, match="added after the writer was closed"):
+        writer.add(table.slice(0, 1))
+    assert _files(whole) == _files(parts)
 
 
 def test_the_previous_release_is_read_country_by_country_exactly(tmp_path: Path) -> None:

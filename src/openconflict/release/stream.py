@@ -112,7 +112,7 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             for part in parts:
                 _plan_part(root, schema, today, part, registries_read, store_soon, previous, tombstones, earlier,
                            gathered, writer)
-            store = store_soon.result()  # (no parts: no events files)
+            store = store_soon.result()  # (read already when a part ran; a tree without events waits here)
             if gathered.cited is None:
                 gathered.cited = np.zeros(store.num_rows, bool)
             # the events files are finished on the writer's threads while the sources and aggregates are
@@ -174,9 +174,9 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
 
 def _plan_part(root: Path, schema: Schema, today: dt.date, part: Part, registries: dict[str, Any],
                store_soon: Future[SourceStore], previous: PreviousEvents | None, tombstones: Any, earlier: Any,
-               gathered: Gathered,
-               writer: Any) -> None:
-    """Read, validate, derive, compare and hand one part's events to the writer."""
+               gathered: Gathered, writer: Any) -> None:
+    """Read, validate, derive, compare and hand one part's events to the writer (``store_soon``: the sources
+    registry, still being read on its own thread when the first part starts)."""
     import pyarrow.compute as pc
 
     from openconflict.changeset import compare_events

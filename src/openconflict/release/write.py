@@ -124,6 +124,8 @@ class PartsWriter:
         """Write ``part`` (rows in the order of the whole table) after the parts before it."""
         import pyarrow as pa
 
+        if self._closed:
+            raise RuntimeError(f"{self.paths[0].name}: a part added after the writer was closed")
         self._wait()
         self.num_rows += part.num_rows
         rows = pa.concat_tables([self._carry, part]) if self._carry is not None else part
