@@ -119,11 +119,16 @@ class PreviousEvents:
         ids = table.column("event_id_cnty").filter(mask)
         ids = ids.combine_chunks() if ids.num_chunks else pa.array([], pa.string())
         # a row's number in the file: its place among the groups read, moved to where its group starts
-        sizes = self._starts[groups + 1] - self._starts[groups]
-        read_starts = np.concatenate([[0], np.cumsum(sizes)])
+        read_starts = self._read_starts(groups)
         local = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
         group_of = np.searchsorted(read_starts, local, side="right") - 1
         return ids, local - read_starts[group_of] + self._starts[groups[group_of]]
+
+    def _read_starts(self, groups: Any) -> Any:
+        """Where each of ``groups`` (ascending) begins in the table one read of them gives, and its end."""
+        import numpy as np
+
+        return np.concatenate([[0], np.cumsum(self._starts[groups + 1] - self._starts[groups])])
 
     def take_soon(self, rows: Any) -> Future[pa.Table]:
         """:meth:`take` on a reader thread (with a file handle of its own), while the caller validates and
@@ -152,8 +157,7 @@ class PreviousEvents:
         group_of = np.searchsorted(self._starts, rows, side="right") - 1
         groups = np.unique(group_of)
         table = (file or self.file).read_row_groups(groups.tolist())
-        base = np.concatenate([[0], np.cumsum(self._starts[groups + 1] - self._starts[groups])])
-        local = rows - self._starts[group_of] + base[np.searchsorted(groups, group_of)]
+        local = rows - self._starts[group_of] + self._read_starts(groups)[np.searchsorted(groups, group_of)]
         if len(local) == 1 or bool(np.all(np.diff(local) == 1)):
             # One run of rows (a country's events, most often): a slice of what was read, not a copy of it.
             return table.slice(int(local[0]), len(local))

@@ -58,6 +58,13 @@ class SourceStore:
     def num_rows(self) -> int:
         return len(self.ids)
 
+    @staticmethod
+    def store_schema(columns: list[str]) -> pa.Schema:
+        """The store's columns: the curated text, every one a string."""
+        import pyarrow as pa
+
+        return pa.schema([(c, pa.string()) for c in columns])
+
     @classmethod
     def read(cls, files: list[Path], broken: list[Path], root: Path, schema: Schema, today: dt.date,
              scratch: Path) -> SourceStore:
@@ -77,7 +84,7 @@ class SourceStore:
         suspect = False
         shown = files[0].name  # (replaced by the name a whole read shows, once a chunk has rows)
         try:
-            with pa.ipc.new_file(path, pa.schema([(c, pa.string()) for c in columns])) as store:
+            with pa.ipc.new_file(path, cls.store_schema(columns)) as store:
                 for chunk in read_chunks("sources", files[0], root, columns, CHUNK_BYTES):
                     if not validate_curated(Curated(root, {"sources": chunk}, [], 1), schema, today).ok:
                         raise Whole("a source breaks a rule")
@@ -101,7 +108,7 @@ class SourceStore:
         from openconflict.release.joins import take_grouped
 
         if not len(rows):
-            return pa.schema([(c, pa.string()) for c in self.columns]).empty_table()
+            return self.store_schema(self.columns).empty_table()
         # mapped for this call only: the rows are copied out, and the pages read leave the process with the map
         with pa.memory_map(str(self.path)) as source:
             return take_grouped(self.starts, pa.ipc.open_file(source).get_batch, rows)

@@ -109,22 +109,19 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
         gathered = Gathered(AggregateParts(Path(scratch)), cited=None)
         writer = PartsWriter(data, "events", release_arrow_schema(schema, "events"), finish=finish)
         try:
-            for part in parts:
-                _plan_part(root, schema, today, part, registries_read, store_soon, previous, tombstones, earlier,
-                           gathered, writer)
+            try:
+                for part in parts:
+                    _plan_part(root, schema, today, part, registries_read, store_soon, previous, tombstones, earlier,
+                               gathered, writer)
+            finally:
+                if previous is not None:
+                    previous.close()
             store = store_soon.result()  # (read already when a part ran; a tree without events waits here)
             if gathered.cited is None:
                 gathered.cited = np.zeros(store.num_rows, bool)
             # the events files are finished on the writer's threads while the sources and aggregates are
             # written below (the rest of the plan waits for them before it returns)
             writer.close_soon()
-        except BaseException:
-            writer.abort()
-            raise
-        finally:
-            if previous is not None:
-                previous.close()
-        try:
             curated = Curated(root, registries_read, [], 0)
             release_dates = {e.version: dt.date.fromisoformat(e.date) for e in ledger.entries}
             if version is not None:

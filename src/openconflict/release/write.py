@@ -89,11 +89,11 @@ class PartsWriter:
 
     Why: a build derives its events a part at a time (:mod:`openconflict.release.stream`) and must not
     hold them whole to write them (nor its sources and aggregate tables, written the same way). Parquet
-    row groups are cut at ``ROW_GROUP`` rows across
-    parts (the rows short of a full group wait for the next part), which is how the one-call writer cuts
-    the whole table; CSV rows do not depend on their neighbours. Each file is written on a thread of its
-    own, a part while the next one is derived; ``add`` waits for the part before the last, so at most two
-    parts are held. ``finish(path)`` runs on the writer's thread after a file is closed.
+    row groups are cut at ``ROW_GROUP`` rows across parts (the rows short of a full group wait for the next
+    part), which is how the one-call writer cuts the whole table; CSV rows do not depend on their
+    neighbours. Each file is written on a thread of its own, a part while the next one is derived; ``add``
+    waits for the part before the last, so at most two parts are held. ``finish(path)`` runs on the
+    writer's thread after a file is closed.
     """
 
     def __init__(self, folder: Path, name: str, schema: pa.Schema,
