@@ -73,9 +73,10 @@ class _Rows:
 
 
 def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, finish: Any = None,
-                  previous: Path | None = None) -> ReleasedSources:
+                  previous: Path | None = None, previous_sha256: str | None = None) -> ReleasedSources:
     """Write the released sources of the ``curated`` registry (cut to ``cited``: a mask of its rows) into
-    ``data``; ``previous`` is the previous release's ``sources.parquet`` (None for a first release)."""
+    ``data``; ``previous`` is the previous release's ``sources.parquet`` (None for a first release), and
+    ``previous_sha256`` its digest where the ledger gives it (else the file is hashed)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -103,24 +104,26 @@ def write_sources(curated: SourceStore, schema: Schema, cited: Any, data: Path, 
         writer.abort()
         raise
     table = pa.concat_tables(report) if report else target.empty_table().select(SOURCE_COLUMNS)
-    same = _same_as(previous, writer.paths[0], target) if previous is not None and previous.is_file() else None
+    same = (_same_as(previous, writer.paths[0], target, previous_sha256)
+            if previous is not None and previous.is_file() else None)
     return ReleasedSources(Written(writer.num_rows), sorted(publishers), newest, same, table)
 
 
-def _same_as(previous: Path, written: Path, target: pa.Schema) -> bool:
+def _same_as(previous: Path, written: Path, target: pa.Schema, previous_sha256: str | None) -> bool:
     """Whether the sources just ``written`` equal the previous release's table (``previous``).
 
-    Why bytes first: the build hashes both files anyway (the new one as it is sealed, the previous one is
-    a published file), and equal bytes are equal tables, so a release that only corrects events answers
-    without decoding either file. Different bytes may still hold the same table (a previous release written
-    by another writer version), so then the two are compared a batch at a time.
+    Why bytes first: both digests are known already (the new file's from when it was sealed, the previous
+    one's from the ledger the published release was checked against), and equal bytes are equal tables, so
+    a release that only corrects events answers without reading the previous file or decoding either.
+    Different bytes may still hold the same table (a previous release written by another writer version),
+    so then the two are compared a batch at a time.
     """
     from openconflict.files import sha256_file
 
     old, new = _Rows(previous), _Rows(written)
     if old.file.metadata.num_rows != new.file.metadata.num_rows or not old.file.schema_arrow.equals(target):
         return False
-    if sha256_file(previous) == sha256_file(written):
+    if (previous_sha256 or sha256_file(previous)) == sha256_file(written):
         return True
     for _ in range(0, new.file.metadata.num_rows, BATCH_ROWS):
         if not new.take(BATCH_ROWS).equals(old.take(BATCH_ROWS)):

@@ -127,8 +127,11 @@ def plan_in_parts(root: Path, schema: Schema, version: str | None, *, date: dt.d
             if version is not None:
                 release_dates[version] = date
             registries: dict[str, Any] = derive_registries(curated, schema, release_dates, sources=False)
+            # (the latest release is the ledger's latest, checked above; its sources digest is the ledger's)
+            known = ledger.latest.files.get("data/sources.parquet") if latest is not None else None
             sources = write_sources(store, schema, gathered.cited, data, finish,
-                                    Path(latest.events.path).parent / "sources.parquet" if latest else None)
+                                    Path(latest.events.path).parent / "sources.parquet" if latest else None,
+                                    known.sha256 if known is not None else None)
             registries["sources"] = sources.written
             diff = ReleaseDiff.of(merged_changes(gathered.changes, latest is not None), gathered.modified)
             if latest is not None:
