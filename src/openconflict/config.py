@@ -27,6 +27,7 @@ __all__ = [
     "Setting",
     "cache_root",
     "check_mirror_url",
+    "columnar_copies",
     "deadline",
     "lock_wait",
     "mirror_url",
@@ -63,6 +64,9 @@ VARIABLES: tuple[Setting, ...] = (
     Setting("OPENCONFLICT_TIMEOUT", "30", "seconds a download may stay silent before it fails"),
     Setting("OPENCONFLICT_DEADLINE", "3600", "seconds one file's whole download may take"),
     Setting("OPENCONFLICT_LOCK_WAIT", "600", "seconds to wait for another process's lock before giving up"),
+    Setting("OPENCONFLICT_COLUMNAR", "1",
+            "0/false/no/off: never keep an uncompressed Arrow copy of a large events file in the cache (the "
+            "queries that read every row group then read the Parquet file, more slowly, with the same rows)"),
     Setting("OPENCONFLICT_RELEASES", "the bundled releases (or build/releases/ in a checkout)",
             "a releases folder (with registry.json) to read instead of the bundled one"),
     Setting("OPENCONFLICT_SCHEMA", "the bundled schema (or schema/ in a checkout)",
@@ -104,15 +108,26 @@ def lock_wait(environ: Mapping[str, str] | None = None) -> float:
     return _seconds("OPENCONFLICT_LOCK_WAIT", DEFAULT_LOCK_WAIT, environ)
 
 
-def offline(environ: Mapping[str, str] | None = None) -> bool:
-    """True when OPENCONFLICT_OFFLINE asks us never to touch the network."""
-    raw = _env(environ).get("OPENCONFLICT_OFFLINE", "").strip().lower()
+def _flag(name: str, default: bool, environ: Mapping[str, str] | None) -> bool:
+    raw = _env(environ).get(name, "").strip().lower()
+    if not raw:
+        return default
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
-    raise ConfigError(f"OPENCONFLICT_OFFLINE={raw!r} is neither on (1, true, yes, on) nor off (0, false, no, "
-                      "off, empty); fix or unset it")
+    raise ConfigError(f"{name}={raw!r} is neither on (1, true, yes, on) nor off (0, false, no, off, empty); fix or "
+                      "unset it")
+
+
+def offline(environ: Mapping[str, str] | None = None) -> bool:
+    """True when OPENCONFLICT_OFFLINE asks us never to touch the network."""
+    return _flag("OPENCONFLICT_OFFLINE", False, environ)
+
+
+def columnar_copies(environ: Mapping[str, str] | None = None) -> bool:
+    """False when OPENCONFLICT_COLUMNAR asks the loader not to keep columnar copies (see loader.columnar)."""
+    return _flag("OPENCONFLICT_COLUMNAR", True, environ)
 
 
 def redact_url(url: str) -> str:

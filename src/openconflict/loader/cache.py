@@ -8,6 +8,8 @@ Layout (nothing else is ever created)::
     <cache>/<version>/.lock             held while a file of that version is downloaded
     <cache>/.stamps/<version>.json      which files were verified, in which on-disk state
     <cache>/.derived/<name>.json        small facts computed from verified files, named by their sha256
+    <cache>/.columnar/<sha256>.arrow    columnar copies of large events files, with their records and lock
+                                        (see loader.columnar)
 
 Promises, and how they are kept:
 - Nothing outside the folder is read, written or deleted, whatever the folder contains: every path below

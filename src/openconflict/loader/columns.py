@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["EVENT_COLUMNS", "INTER_COLUMNS", "TABLES", "VOCABULARY_COLUMNS", "arrow_type", "events_types"]
+__all__ = ["EVENT_COLUMNS", "INTER_COLUMNS", "REPEATED_TEXT_COLUMNS", "TABLES", "VOCABULARY_COLUMNS", "arrow_type",
+           "events_types"]
 
 #: The release tables a researcher can load by name.
 TABLES: tuple[str, ...] = ("events", "actors", "locations", "sources", "deletions", "changes")
@@ -40,6 +41,12 @@ VOCABULARY_COLUMNS: tuple[str, ...] = (
     "source_scale",
 )
 INTER_COLUMNS: tuple[str, ...] = ("inter1", "inter2")
+#: Text columns whose values repeat from event to event (vocabularies, actors, places, source names): the
+#: columnar copy (:mod:`.columnar`) stores them as dictionaries. Notes, ids and source lists are not here.
+REPEATED_TEXT_COLUMNS: tuple[str, ...] = (
+    *VOCABULARY_COLUMNS, "actor1", "actor2", "assoc_actor_1", "assoc_actor_2", "admin1", "admin2", "admin3",
+    "location", "location_id", "source", "tags", "dataset", "admin1_pcode", "admin2_pcode", "admin3_pcode",
+)
 
 
 def arrow_type(kind: str) -> pa.DataType:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from openconflict.errors import ConfigError
 from openconflict.files import sha256_file
 from openconflict.ledger import Entry
+from openconflict.loader.columnar import check_copy
 from openconflict.loader.locate import bundled_path, copy_into_cache, local_copy, locate, verified
 from openconflict.loader.trust import Trusted, cache, resolve, trusted
 
@@ -50,9 +51,10 @@ def download(version: str | None = None, *, force: bool = False) -> Path | list[
 def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
     """Re-hash every local copy (bundled and cached) of ``version`` (None = latest, "all").
 
-    One row per file and place: version, file, location (bundled | cache | None), path, status (ok |
-    corrupt | missing), expected and actual sha256. ``repair`` fetches corrupt cached copies again (needs a
-    mirror). Unlike loading, which trusts an unchanged file's stamp, this reads every byte.
+    One row per file and place: version, file, location (bundled | cache | columnar copy | None), path, status
+    (ok | corrupt | missing, or removed for a columnar copy that no longer matched), expected and actual
+    sha256. ``repair`` fetches corrupt cached copies again (needs a mirror). Unlike loading, which trusts an
+    unchanged file's stamp, this reads every byte.
     """
     import pandas as pd
 
@@ -91,4 +93,10 @@ def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
             if not seen:
                 rows.append({"version": release.version, "file": rel, "location": None, "path": None,
                              "status": "missing", "expected": entry.sha256, "actual": None})
+            copy = check_copy(entry.sha256) if rel == "data/events.parquet" and usable is not None else None
+            if copy is not None:  # derived, so a bad one is removed (and made again when needed), not repaired
+                path, expected, actual = copy
+                rows.append({"version": release.version, "file": rel, "location": "columnar copy",
+                             "path": str(path), "status": "ok" if actual == expected else "removed",
+                             "expected": expected, "actual": actual})
     return pd.DataFrame(rows, columns=["version", "file", "location", "path", "status", "expected", "actual"])

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from openconflict.loader import frames, package
+from openconflict.loader.columnar import open_copy
 from openconflict.loader.columns import events_types
 from openconflict.loader.filters import Filters
 from openconflict.loader.labels import inter_labels as label_frame
@@ -131,7 +132,7 @@ def load_events(
         lazy = frames.dask_events(path, columns, filters)
         return lazy.map_partitions(label_frame, meta=label_frame(lazy._meta)) if inter_labels else lazy
     cols = check_columns(columns, file_columns(path, file_format, events_types()), "events")
-    table = scan(path, file_format, None, cols, filters)
+    table = scan(path, file_format, None, cols, filters, columnar=lambda: open_copy(path, sha256))
     if output == "arrow":
         return label_frame(table) if inter_labels else table
     if output == "polars":

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["call", "filter_rows"]
+__all__ = ["call", "filter_rows", "index_in"]
 
 
 def _module() -> Any:
     try:
         from pyarrow import _compute
 
-        if callable(getattr(_compute, "call_function", None)) and hasattr(_compute, "MatchSubstringOptions"):
+        if callable(getattr(_compute, "call_function", None)) and all(
+                hasattr(_compute, n) for n in ("MatchSubstringOptions", "SetLookupOptions", "FilterOptions")):
             return _compute
     except ImportError:
         pass
@@ -42,3 +43,9 @@ def filter_rows(table: pa.Table, mask: Any) -> pa.Table:
     """The rows of ``table`` where ``mask`` is true (null counts as false), as ``Table.filter`` does."""
     mod = _module()
     return mod.call_function("filter", [table, mask], mod.FilterOptions("drop"))
+
+
+def index_in(values: Any, value_set: pa.Array) -> Any:
+    """For each of ``values``, its position in ``value_set`` (null where it is null or absent)."""
+    mod = _module()
+    return mod.call_function("index_in", [values], mod.SetLookupOptions(value_set))

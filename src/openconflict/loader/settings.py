@@ -19,7 +19,7 @@ from openconflict import config
 from openconflict.errors import ConfigError, LedgerError
 from openconflict.ledger import LEDGER_FILE
 
-__all__ = ["bundled_releases_dir", "cache_root", "deadline", "lock_wait", "mirror", "offline", "releases_dir",
+__all__ = ["bundled_releases_dir", "cache_root", "columnar_copies", "deadline", "lock_wait", "mirror", "offline", "releases_dir",
            "timeout", "using"]
 
 _OVERRIDES: ContextVar[dict[str, Any] | None] = ContextVar("openconflict_loader_overrides", default=None)
@@ -101,3 +101,7 @@ def deadline() -> float:
 
 def lock_wait() -> float:
     return config.lock_wait()
+
+
+def columnar_copies() -> bool:
+    return config.columnar_copies()
