@@ -146,12 +146,13 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
         result.timings.append(Timing("polars.scan_parquet + filter", med_pl, runs_pl, df_pl.height))
     actor = f"Synthetic Rebel Front 1 ({iso3})"
     with _environment(env):
-        shape_t = load_shapes.cold(parquet, VERSION, name, actor, env, cold_repeats)
+        shape_t = load_shapes.first_loads(parquet, VERSION, name, actor, env, cold_repeats)
+        shape_t += load_shapes.cold(parquet, VERSION, name, actor, env, cold_repeats)
         shape_t += load_shapes.warm(parquet, VERSION, name, actor, shape_repeats)
     result.timings += shape_t
     _shape_targets(result, shape_t)
     counts = {t.case: t.rows for t in result.timings
-              if not t.case.startswith(("ledger + locate", "cold: python", "cold: ", "warm: "))}
+              if not t.case.startswith(("ledger + locate", "cold: python", "cold: ", "warm: ", "first load: "))}
     result.extra["row_counts_agree"] = len(set(counts.values())) == 1
     result.extra["row_counts"] = counts
     result.extra["ratios"] = {"read_csv / ours": round(med_pd / med, 1)}
@@ -174,7 +175,7 @@ def run(n: int, work: Path, *, repeats: int = 15, csv_repeats: int = 3, seed: in
 def _shape_rows_agree(timings: list[Timing]) -> bool:
     groups: dict[str, set[int]] = {}
     for t in timings:
-        if t.case.startswith(("cold: ", "warm: ")) and not t.case.startswith("cold: python"):
+        if t.case.startswith(("cold: ", "warm: ", "first load: ")) and not t.case.startswith("cold: python"):
             shape = t.case.split(": ")[1]
             groups.setdefault(shape, set()).add(t.rows)
     return all(len(v) == 1 for v in groups.values())

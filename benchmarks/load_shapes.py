@@ -138,7 +138,13 @@ def queries(name: str, actor: str) -> dict[str, dict[str, Any]]:
     }
 
 
+#: Ours again with the columnar copy switched off: what the Parquet file alone gives (and the figure before the copy).
+COPIES_OFF = "columnar copies off"
+
+
 def _cold_once(spec: dict[str, Any], env: dict[str, str]) -> tuple[float, int]:
+    if spec["tool"].endswith(COPIES_OFF):
+        env = {**env, "OPENCONFLICT_COLUMNAR": "0"}
     t0 = time.perf_counter()
     proc = subprocess.run([PYTHON, "-c", _SCRIPT, json.dumps(spec)], capture_output=True, text=True,
                           env={**os.environ, **env})
@@ -163,7 +169,7 @@ def cold(parquet: Path, version: str, name: str, actor: str, env: dict[str, str]
         if shapes and shape not in shapes:
             continue
         for output, peers in PEERS.items():
-            tools = [f"openconflict ({output})", *peers]
+            tools = [f"openconflict ({output})", f"openconflict ({output}), {COPIES_OFF}", *peers]
             runs: dict[str, list[float]] = {t: [] for t in tools}
             rows: dict[str, int] = {}
             for _ in range(repeats):
@@ -173,6 +179,28 @@ def cold(parquet: Path, version: str, name: str, actor: str, env: dict[str, str]
                     runs[tool].append(round(wall, 4))
             for tool in tools:
                 out.append(Timing(f"cold: {shape}: {tool}", statistics.median(runs[tool]), runs[tool], rows[tool]))
+    return out
+
+
+def first_loads(parquet: Path, version: str, name: str, actor: str, env: dict[str, str], repeats: int) -> list[Timing]:
+    """Cold loads of the shapes the columnar copy answers, each with no copy in the cache: the one-time cost
+    (reading the Parquet file, writing, syncing and hashing the copy) a researcher pays on the first such load
+    of a release. The copy made by the last run stays for the cold and warm runs that follow."""
+    import shutil
+
+    folder = Path(env["OPENCONFLICT_CACHE"]) / ".columnar"
+    out: list[Timing] = []
+    for shape in ("one event type, all countries", "one actor"):
+        spec = {"tool": "openconflict (arrow)", "query": queries(name, actor)[shape], "path": str(parquet),
+                "version": version, "output": "arrow"}
+        runs, rows = [], 0
+        for _ in range(repeats):
+            shutil.rmtree(folder, ignore_errors=True)
+            wall, rows = _cold_once(spec, env)
+            runs.append(round(wall, 4))
+        size = sum(p.stat().st_size for p in folder.glob("*.arrow"))
+        out.append(Timing(f"first load: {shape}: openconflict (arrow), makes the columnar copy",
+                          statistics.median(runs), runs, rows, note=f"copy {size / 1e6:.0f} MB"))
     return out
 
 

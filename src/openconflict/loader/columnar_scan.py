@@ -18,6 +18,7 @@ the table the Parquet scan returns.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
-__all__ = ["BATCH_ROWS", "estimated_bytes", "scan_copy", "write_copy"]
+__all__ = ["BATCH_ROWS", "THREADS", "estimated_bytes", "scan_copy", "write_copy"]
 
 #: Rows per record batch of the copy (the unit of the scan's parallel filter).
 BATCH_ROWS = 65_536
+#: At most this many threads filter the batches (never more than the machine's cores).
+THREADS = 8
 
 
 def _batches(md: Any) -> Iterator[list[int]]:
@@ -111,8 +114,8 @@ def _decoded(column: Any) -> Any:
 def scan_copy(buffer: Any, columns: list[str], filters: Filters) -> pa.Table:
     """The rows of the copy in ``buffer`` (a memory map) that ``filters`` keep, columns ``columns``, as plain text.
 
-    Each record batch is filtered on its own (two threads: the kernels release the GIL); the filter copies
-    the kept rows, so the table returned holds no reference to the mapping.
+    Each record batch is filtered on its own, on up to :data:`THREADS` threads (the kernels release the GIL);
+    the filter copies the kept rows, so the table returned holds no reference to the mapping.
     """
     import pyarrow as pa
     import pyarrow.ipc as ipc
@@ -129,10 +132,11 @@ def scan_copy(buffer: Any, columns: list[str], filters: Filters) -> pa.Table:
         probe = pa.table({k: _decoded(table.column(k)) for k in keys})
         return filter_rows(table, filters.mask(probe)).select(columns)
 
-    if len(batches) > 1:
+    workers = min(THREADS, os.cpu_count() or 1, len(batches))
+    if workers > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(2, thread_name_prefix="openconflict-columnar") as pool:
+        with ThreadPoolExecutor(workers, thread_name_prefix="openconflict-columnar") as pool:
             parts = list(pool.map(one, batches))
     else:
         parts = [one(b) for b in batches]
