@@ -51,13 +51,15 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str | os.PathLike[str], *, memo: bool = True) -> str:
+def sha256_file(path: str | os.PathLike[str] | int, *, memo: bool = True) -> str:
     """Hex sha256 of a file's bytes; with ``memo`` an unchanged file (same :func:`hash_key`) is hashed once.
 
-    The key is taken from the open descriptor, before and after reading; a file that changed while it was
-    read is not memoised.
+    ``path`` may be an open descriptor (read from its start, left open): the file a caller checked is then
+    the file hashed, whatever its name points at by now. The key is taken from the open descriptor, before
+    and after reading; a file that changed while it was read is not memoised.
     """
-    with open(path, "rb") as fh:
+    with open(path, "rb", closefd=not isinstance(path, int)) as fh:
+        fh.seek(0)
         before = hash_key(os.fstat(fh.fileno()))
         if memo:
             with _MEMO_LOCK:

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from loader_fixtures import VERSIONS, Releases, subprocess_env
-from test_scan_paths import FILTERS
+from test_scan_paths import FILTER_ARGS, FILTERS
 
 import openconflict.loader as L
 from openconflict.errors import ConfigError
@@ -101,16 +101,8 @@ def test_the_copy_returns_the_parquet_rows(small: Path, kwargs: dict[str, Any],
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    iso3=st.none() | st.lists(st.sampled_from(["AFG", "NGA", "SYR", "YEM"]), min_size=1, max_size=2),
-    event_type=st.none() | st.sampled_from(["Battles", "Protests", "Riots", "Violence against civilians"]),
-    actor=st.none() | st.sampled_from(["Synthetic Rebels", "Synthetic Students", "Civilians (Synthetic)"]),
-    role=st.sampled_from(["primary", "any"]),
-    min_fatalities=st.none() | st.integers(0, 12),
-    flagged=st.none() | st.booleans(),
-    columns=st.none() | st.lists(st.sampled_from(["notes", "actor2", "fatalities", "event_date", "iso3"]),
-                                 min_size=1, max_size=3, unique=True),
-)
+@given(**FILTER_ARGS, columns=st.none() | st.lists(st.sampled_from(["notes", "actor2", "fatalities", "event_date",
+                                                                    "iso3"]), min_size=1, max_size=3, unique=True))
 def test_any_combination_through_the_copy(small: Path, iso3: Any, event_type: Any, actor: Any, role: str,
                                           min_fatalities: Any, flagged: Any, columns: Any,
                                           monkeypatch: pytest.MonkeyPatch) -> None:

@@ -99,6 +99,14 @@ class Cache:
         with _CHECKED_LOCK:
             _CHECKED.add(key)
 
+    def usable(self) -> Cache | None:
+        """This cache if it passes :meth:`check`, else None (the callers that can do without a cache)."""
+        try:
+            self.check()
+        except ConfigError:
+            return None
+        return self
+
     def ensure_root(self) -> Path:
         """The checked root, created if missing and known to be writable (before anything is written)."""
         self.check()
@@ -213,25 +221,31 @@ class Cache:
 
     # ------------------------------------------------------------------------------------------ locks, partials
 
+    @staticmethod
     @contextlib.contextmanager
-    def lock(self, version: str, wait: float) -> Iterator[Path]:
-        """Hold the download lock of one version; yields its (real) folder."""
-        folder = self.make_dirs(version)
-        lock_path = folder / LOCK
+    def _hold(lock_path: Path, wait: float, what: str) -> Iterator[None]:
+        """Hold the lock file ``lock_path`` (a link put in its place is removed first, never its target)."""
         with contextlib.suppress(FileNotFoundError):
             if stat.S_ISLNK(os.lstat(lock_path).st_mode):
                 os.unlink(lock_path)
-        with locked(lock_path, wait=wait, what=f"the cache of OpenConflict {version}"):
+        with locked(lock_path, wait=wait, what=what):
+            yield
+
+    @contextlib.contextmanager
+    def lock_folder(self, *parts: str, wait: float, what: str) -> Iterator[Path]:
+        """Hold the lock (``.lock``) of the real folder ``root/parts``; yields the folder."""
+        folder = self.make_dirs(*parts)
+        with self._hold(folder / LOCK, wait, what):
             yield folder
+
+    def lock(self, version: str, wait: float) -> contextlib.AbstractContextManager[Path]:
+        """Hold the download lock of one version; yields its (real) folder."""
+        return self.lock_folder(version, wait=wait, what=f"the cache of OpenConflict {version}")
 
     @contextlib.contextmanager
     def ledger_lock(self, wait: float) -> Iterator[None]:
         """Hold the lock under which the accepted ledger is replaced."""
-        lock_path = self.ensure_root() / ".ledger.lock"
-        with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISLNK(os.lstat(lock_path).st_mode):
-                os.unlink(lock_path)
-        with locked(lock_path, wait=wait, what="the accepted ledger of the cache"):
+        with self._hold(self.ensure_root() / ".ledger.lock", wait, "the accepted ledger of the cache"):
             yield
 
     def write_ledger(self, text: str) -> None:

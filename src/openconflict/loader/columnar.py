@@ -25,14 +25,13 @@ read. ``openconflict.verify()`` re-hashes copies too.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
-from openconflict.errors import ConfigError, OpenConflictError
-from openconflict.files import FILE_MODE, hash_key, locked
+from openconflict.errors import OpenConflictError
+from openconflict.files import FILE_MODE, hash_key, sha256_file
 from openconflict.loader import settings
 from openconflict.loader.cache import Cache
 from openconflict.loader.trust import cache
@@ -56,12 +55,6 @@ def _record(store: Cache, sha256: str) -> dict[str, Any] | None:
     return record if ok else None
 
 
-def _digest(fd: int) -> str:
-    with os.fdopen(os.dup(fd), "rb") as fh:
-        fh.seek(0)
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _open_trusted(store: Cache, sha256: str) -> Any | None:
     """A read-only memory map of the copy for ``sha256`` if it is trusted (see the module docstring), else None."""
     import mmap
@@ -77,7 +70,7 @@ def _open_trusted(store: Cache, sha256: str) -> Any | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
             return None
         if list(hash_key(st)) != record["state"]:
-            if _digest(fd) != record["sha256"] or hash_key(os.fstat(fd)) != hash_key(st):
+            if sha256_file(fd, memo=False) != record["sha256"] or hash_key(os.fstat(fd)) != hash_key(st):
                 return None
             store.write_json({**record, "state": list(hash_key(st))}, FOLDER, name)
         return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
@@ -98,12 +91,7 @@ def _make(store: Cache, source: Path, sha256: str) -> Any | None:
 
     from openconflict.loader.columnar_scan import estimated_bytes, write_copy
 
-    folder = store.make_dirs(FOLDER)
-    lock_path = folder / ".lock"
-    with contextlib.suppress(FileNotFoundError):
-        if stat.S_ISLNK(os.lstat(lock_path).st_mode):
-            os.unlink(lock_path)
-    with locked(lock_path, wait=0, what="the columnar copies in the cache"):
+    with store.lock_folder(FOLDER, wait=0, what="the columnar copies in the cache") as folder:
         mapped = _open_trusted(store, sha256)
         if mapped is not None:
             return mapped  # another process made it while we decided to
@@ -120,7 +108,7 @@ def _make(store: Cache, source: Path, sha256: str) -> Any | None:
             fd = os.open(tmp, os.O_RDONLY)
             try:
                 os.fsync(fd)  # on disk before it is named: a crash must not leave a trusted copy of zeros
-                digest = _digest(fd)
+                digest = sha256_file(fd, memo=False)
             finally:
                 os.close(fd)
             os.chmod(tmp, FILE_MODE)
@@ -134,15 +122,6 @@ def _make(store: Cache, source: Path, sha256: str) -> Any | None:
     return _open_trusted(store, sha256)
 
 
-def _usable_store() -> Cache | None:
-    store = cache()
-    try:
-        store.check()
-    except ConfigError:
-        return None
-    return store
-
-
 def open_copy(source: Path, sha256: str) -> Any | None:
     """A memory map of the trusted columnar copy of ``source``, a Parquet file already verified to have
     ``sha256``; the copy is made first if there is none. None whenever a copy cannot be used (see above)."""
@@ -150,7 +129,7 @@ def open_copy(source: Path, sha256: str) -> Any | None:
 
     if not settings.columnar_copies():
         return None
-    store = _usable_store()
+    store = cache().usable()
     if store is None:
         return None
     try:
@@ -160,18 +139,17 @@ def open_copy(source: Path, sha256: str) -> Any | None:
         return None
 
 
-def check_copy(sha256: str) -> tuple[Path, str | None, str] | None:
-    """Re-hash the columnar copy made from the file with ``sha256``, if there is one: (its path, the sha256
-    its record names, the sha256 of its bytes). A copy that does not match its record is deleted (the next load
-    that needs it makes it again)."""
-    store = _usable_store()
-    path = None if store is None else store.file_at(FOLDER, _names(sha256)[0])
-    if store is None or path is None:
+def check_copy(store: Cache, sha256: str) -> tuple[Path, str | None, str] | None:
+    """Re-hash the columnar copy in ``store`` (a checked cache) made from the file with ``sha256``, if there is
+    one: (its path, the sha256 its record names, the sha256 of its bytes). A copy that does not match its
+    record is deleted (the next load that needs it makes it again)."""
+    path = store.file_at(FOLDER, _names(sha256)[0])
+    if path is None:
         return None
     record = _record(store, sha256)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     try:
-        actual = _digest(fd)
+        actual = sha256_file(fd, memo=False)
     finally:
         os.close(fd)
     expected = None if record is None else str(record["sha256"])

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from openconflict.loader.columns import REPEATED_TEXT_COLUMNS
 from openconflict.loader.filters import Filters
 from openconflict.loader.kernels import call, filter_rows, index_in
+from openconflict.loader.scan import group_runs, parquet_index
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,25 +40,15 @@ BATCH_ROWS = 65_536
 THREADS = 8
 
 
-def _batches(md: Any) -> Iterator[list[int]]:
-    """Runs of consecutive row groups of about :data:`BATCH_ROWS` rows."""
-    run: list[int] = []
-    rows = 0
-    for g in range(md.num_row_groups):
-        run.append(g)
-        rows += md.row_group(g).num_rows
-        if rows >= BATCH_ROWS:
-            yield run
-            run, rows = [], 0
-    if run:
-        yield run
+def _runs(md: Any) -> Iterator[list[int]]:
+    """The file's row groups in runs of about :data:`BATCH_ROWS` rows (one record batch of the copy each)."""
+    groups = list(range(md.num_row_groups))
+    return (groups[run] for run in group_runs(md, groups, BATCH_ROWS))
 
 
 def estimated_bytes(source: Path) -> int:
     """About how large the copy of ``source`` will be (its uncompressed size; dictionaries make it smaller)."""
-    import pyarrow.parquet as pq
-
-    md = pq.ParquetFile(source).metadata
+    md = parquet_index(source)[0]
     return sum(md.row_group(g).total_byte_size for g in range(md.num_row_groups))
 
 
@@ -66,9 +57,9 @@ def _dictionaries(source: Path, names: list[str]) -> dict[str, pa.Array]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(source, memory_map=True, read_dictionary=names)
+    pf = pq.ParquetFile(source, metadata=parquet_index(source)[0], memory_map=True, read_dictionary=names)
     seen: dict[str, list[pa.Array]] = {n: [] for n in names}
-    for groups in _batches(pf.metadata):
+    for groups in _runs(pf.metadata):
         table = pf.read_row_groups(groups, columns=names, use_threads=True)
         for n in names:
             seen[n].extend(chunk.dictionary for chunk in table.column(n).chunks)
@@ -82,14 +73,14 @@ def write_copy(source: Path, sink: str | BinaryIO) -> None:
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(source, memory_map=True)
+    pf = pq.ParquetFile(source, metadata=parquet_index(source)[0], memory_map=True)
     schema = pf.schema_arrow
     names = [n for n in REPEATED_TEXT_COLUMNS if n in schema.names and pa.types.is_string(schema.field(n).type)]
     dictionaries = _dictionaries(source, names)
     fields = [f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in dictionaries else f for f in schema]
     out = pa.schema(fields, metadata=schema.metadata)
     with ipc.new_file(sink, out) as writer:
-        for groups in _batches(pf.metadata):
+        for groups in _runs(pf.metadata):
             table = pf.read_row_groups(groups, use_threads=True)
             arrays = []
             for f in out:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openconflict.errors import ConfigError
 from openconflict.files import sha256_file
 from openconflict.ledger import Entry
 from openconflict.loader.columnar import check_copy
@@ -64,12 +63,7 @@ def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
     else:
         t, one = resolve(version)
         releases = [one]
-    store = cache()
-    try:
-        store.check()
-        usable = store
-    except ConfigError:
-        usable = None
+    usable = cache().usable()
     rows: list[dict[str, Any]] = []
     for release in releases:
         for rel, entry in release.files.items():
@@ -93,7 +87,7 @@ def verify(version: str | None = None, *, repair: bool = False) -> pd.DataFrame:
             if not seen:
                 rows.append({"version": release.version, "file": rel, "location": None, "path": None,
                              "status": "missing", "expected": entry.sha256, "actual": None})
-            copy = check_copy(entry.sha256) if rel == "data/events.parquet" and usable is not None else None
+            copy = check_copy(usable, entry.sha256) if rel == "data/events.parquet" and usable is not None else None
             if copy is not None:  # derived, so a bad one is removed (and made again when needed), not repaired
                 path, expected, actual = copy
                 rows.append({"version": release.version, "file": rel, "location": "columnar copy",

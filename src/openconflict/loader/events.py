@@ -38,12 +38,8 @@ def file_for(table: str, file_format: FileFormat) -> str:
 
 def facts() -> frames.FactStore | None:
     """Read/write of small derived facts in the cache, or None when the cache cannot be used."""
-    from openconflict.errors import ConfigError
-
-    store = cache()
-    try:
-        store.check()
-    except ConfigError:
+    store = cache().usable()
+    if store is None:
         return None
     return (lambda name: store.read_json(".derived", name),
             lambda name, data: store.write_json(data, ".derived", name))

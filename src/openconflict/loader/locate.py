@@ -16,7 +16,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from openconflict.errors import ChecksumError, ConfigError, MirrorNotConfiguredError, OfflineError
+from openconflict.errors import ChecksumError, MirrorNotConfiguredError, OfflineError
 from openconflict.files import FILE_MODE, hash_key, sha256_file
 from openconflict.ledger import Entry, FileEntry
 from openconflict.loader import settings
@@ -39,14 +39,6 @@ class Located:
 
 def bundled_path(t: Trusted, version: str, rel: str) -> Path:
     return t.releases / version / rel
-
-
-def _usable(store: Cache) -> Cache | None:
-    try:
-        store.check()
-    except ConfigError:
-        return None
-    return store
 
 
 def verified(path: Path, entry: FileEntry, version: str, key: str, store: Cache | None, *,
@@ -88,7 +80,7 @@ def _bundled_ok(t: Trusted, release: Entry, rel: str, store: Cache | None, *, re
 
 def local_copy(t: Trusted, release: Entry, rel: str) -> Path | None:
     """A verified local copy of ``rel`` without any network access, or None."""
-    store = _usable(cache())
+    store = cache().usable()
     found = _bundled_ok(t, release, rel, store)
     if found is not None or store is None:
         return found
@@ -110,7 +102,7 @@ def locate(t: Trusted, release: Entry, rel: str, *, force: bool = False) -> Loca
     entry = release.file(rel)
     store = cache()
     if not force:
-        found = _bundled_ok(t, release, rel, _usable(store))
+        found = _bundled_ok(t, release, rel, store.usable())
         if found is not None:
             return Located(found, "bundled")
     store.check()  # from here on the cache is needed: a bad cache folder is a ConfigError

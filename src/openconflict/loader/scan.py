@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 __all__ = ["COPY_SHARE", "PRUNABLE_COLUMNS", "CopyOpener", "FileFormat", "check_columns", "conform", "dataset", "file_columns",
-           "parquet_index", "row_groups", "scan"]
+           "group_runs", "parquet_index", "row_groups", "scan"]
 
 FileFormat = Literal["parquet", "csv"]
 PRUNABLE_COLUMNS = frozenset({"iso3", "country", "admin1", "event_type", "sub_event_type", "event_date"})
@@ -199,18 +199,24 @@ def _read_matches(pf: Any, groups: list[int], masks: list[pa.BooleanArray], colu
     """
     import pyarrow as pa
 
-    md = pf.metadata
     parts: list[pa.Table] = []
+    for run in group_runs(pf.metadata, groups, BATCH_ROWS):
+        table = pf.read_row_groups(groups[run], columns=columns, use_threads=True)
+        parts.append(filter_rows(table, pa.chunked_array(masks[run], pa.bool_())))
+    return pa.concat_tables(parts)
+
+
+def group_runs(md: Any, groups: Sequence[int], rows: int) -> Iterator[slice]:
+    """``groups`` (row groups of the file whose footer is ``md``) cut into runs of about ``rows`` rows: each
+    run ends at the first group that brings it to ``rows`` or more (one group at least)."""
     start = 0
     while start < len(groups):
-        stop, rows = start, 0
-        while stop < len(groups) and (stop == start or rows < BATCH_ROWS):
-            rows += md.row_group(groups[stop]).num_rows
+        stop, held = start, 0
+        while stop < len(groups) and (stop == start or held < rows):
+            held += md.row_group(groups[stop]).num_rows
             stop += 1
-        table = pf.read_row_groups(groups[start:stop], columns=columns, use_threads=True)
-        parts.append(filter_rows(table, pa.chunked_array(masks[start:stop], pa.bool_())))
+        yield slice(start, stop)
         start = stop
-    return pa.concat_tables(parts)
 
 
 def scan(path: Path, file_format: FileFormat, types: dict[str, pa.DataType] | None, columns: list[str] | None,

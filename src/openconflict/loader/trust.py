@@ -75,9 +75,7 @@ def _read(path: Path) -> Ledger:
 
 def _cached(store: Cache) -> Ledger | None:
     """The accepted mirror ledger in the cache, if any (never read through a link)."""
-    try:
-        store.check()
-    except ConfigError:
+    if store.usable() is None:
         return None  # an unusable cache never stops reading the bundled releases
     path = store.file_at(LEDGER_NAME)
     return _read(path) if path is not None else None
